@@ -1,0 +1,611 @@
+//! Parallel evaluation of batches of points on worker threads, one oracle instance each.
+//!
+//! A batch is cut into chunks handed to idle workers as they free up (expensive points on
+//! one worker do not hold back the others). Results land at their point's index, so the
+//! outcome never depends on thread timing. A worker whose call outlives its deadline is
+//! abandoned (its points are recorded as timed out) and replaced by a fresh instance, which
+//! works for any oracle, including plugins that cannot be interrupted.
+
+use std::collections::{HashMap, VecDeque};
+use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use oracle_api::{Oracle, OracleError, Plugin, PointFailure, PointResult, Shape, panic_message};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ScanError;
+
+/// Makes one oracle instance per worker thread.
+pub trait OracleFactory: Send + Sync {
+    /// A fresh, independent oracle instance.
+    fn create(&self) -> Result<Box<dyn Oracle>, OracleError>;
+}
+
+impl<F> OracleFactory for F
+where
+    F: Fn() -> Result<Box<dyn Oracle>, OracleError> + Send + Sync,
+{
+    fn create(&self) -> Result<Box<dyn Oracle>, OracleError> {
+        self()
+    }
+}
+
+/// Instances of a loaded plugin, all built from the same configuration text.
+#[derive(Debug, Clone)]
+pub struct PluginFactory {
+    pub plugin: Plugin,
+    pub config: String,
+}
+
+impl OracleFactory for PluginFactory {
+    fn create(&self) -> Result<Box<dyn Oracle>, OracleError> {
+        Ok(Box::new(self.plugin.instantiate(&self.config)?))
+    }
+}
+
+/// What happened to one point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Valid outputs.
+    Ok,
+    /// The oracle reported a failure (or panicked).
+    Failed,
+    /// The oracle answered, but with a NaN or infinite output.
+    Nan,
+    /// No answer within the time limit.
+    Timeout,
+}
+
+impl Status {
+    /// The lowercase name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+            Status::Nan => "nan",
+            Status::Timeout => "timeout",
+        }
+    }
+
+    /// Parse the lowercase name.
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Ok, Status::Failed, Status::Nan, Status::Timeout]
+            .into_iter()
+            .find(|st| st.as_str() == s)
+    }
+}
+
+/// The outcome of one point: status and, unless ok, the reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub status: Status,
+    pub message: Option<String>,
+}
+
+impl Outcome {
+    fn ok() -> Self {
+        Outcome {
+            status: Status::Ok,
+            message: None,
+        }
+    }
+}
+
+/// How the evaluator runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvaluatorOptions {
+    /// Worker threads, each with its own oracle instance.
+    pub workers: usize,
+    /// Points per oracle call; `None` picks 1 when a timeout is set (so one slow point
+    /// does not condemn its neighbours), else about an eighth of a worker's share.
+    pub chunk_size: Option<usize>,
+    /// Time limit per point; a call of c points may take c times this.
+    pub timeout: Option<Duration>,
+}
+
+impl Default for EvaluatorOptions {
+    fn default() -> Self {
+        EvaluatorOptions {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            chunk_size: None,
+            timeout: None,
+        }
+    }
+}
+
+struct Job {
+    chunk: usize,
+    x: Vec<f64>,
+    n: usize,
+}
+
+struct Done {
+    worker: usize,
+    chunk: usize,
+    outputs: Vec<f64>,
+    results: Vec<PointResult>,
+}
+
+struct Worker {
+    id: usize,
+    jobs: Sender<Job>,
+    thread: JoinHandle<()>,
+}
+
+/// The result of one batch: outputs row-major (NaN where unavailable), one outcome per point,
+/// `None` for points never evaluated because the run was stopped.
+#[derive(Debug, Clone)]
+pub struct BatchResult {
+    pub outputs: Vec<f64>,
+    pub outcomes: Vec<Option<Outcome>>,
+    /// Wall time spent on the batch.
+    pub seconds: f64,
+}
+
+/// A pool of workers evaluating batches.
+pub struct Evaluator {
+    factory: Arc<dyn OracleFactory>,
+    shape: Shape,
+    options: EvaluatorOptions,
+    workers: Vec<Worker>,
+    done_tx: Sender<Done>,
+    done_rx: Receiver<Done>,
+    next_worker_id: usize,
+    abandoned: usize,
+}
+
+impl std::fmt::Debug for Evaluator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Evaluator")
+            .field("shape", &self.shape)
+            .field("options", &self.options)
+            .field("workers", &self.workers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn spawn_worker(id: usize, mut oracle: Box<dyn Oracle>, done: Sender<Done>) -> Result<Worker, ScanError> {
+    let (jobs, job_rx) = mpsc::channel::<Job>();
+    let n_outputs = oracle.shape().n_outputs();
+    let thread = std::thread::Builder::new()
+        .name(format!("oracle-{id}"))
+        .spawn(move || {
+            for job in job_rx {
+                let mut outputs = vec![f64::NAN; job.n * n_outputs];
+                let mut results: Vec<PointResult> = vec![Ok(()); job.n];
+                let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    oracle.evaluate_batch(&job.x, &mut outputs, &mut results)
+                }));
+                let failure = match call {
+                    Ok(Ok(())) => None,
+                    Ok(Err(e)) => Some(e.0),
+                    Err(payload) => Some(panic_message(&*payload)),
+                };
+                if let Some(message) = failure {
+                    results.fill(Err(PointFailure::Failed(message)));
+                }
+                let message = Done {
+                    worker: id,
+                    chunk: job.chunk,
+                    outputs,
+                    results,
+                };
+                if done.send(message).is_err() {
+                    break;
+                }
+            }
+        })
+        .map_err(|e| ScanError::Oracle(format!("cannot start a worker thread: {e}")))?;
+    Ok(Worker { id, jobs, thread })
+}
+
+impl Evaluator {
+    /// Start `options.workers` workers, each with an instance from `factory`.
+    pub fn new(factory: Arc<dyn OracleFactory>, options: EvaluatorOptions) -> Result<Self, ScanError> {
+        if options.workers == 0 {
+            return Err(ScanError::Config("workers must be at least 1".into()));
+        }
+        if options.chunk_size == Some(0) {
+            return Err(ScanError::Config("chunk_size must be at least 1".into()));
+        }
+        if let Some(t) = options.timeout
+            && t.is_zero()
+        {
+            return Err(ScanError::Config("timeout must be positive".into()));
+        }
+        let (done_tx, done_rx) = mpsc::channel();
+        let first = factory.create().map_err(|e| ScanError::Oracle(e.0))?;
+        let shape = first.shape().clone();
+        let mut evaluator = Evaluator {
+            factory,
+            shape,
+            options,
+            workers: Vec::new(),
+            done_tx,
+            done_rx,
+            next_worker_id: 0,
+            abandoned: 0,
+        };
+        evaluator.add_worker(Some(first))?;
+        for _ in 1..evaluator.options.workers {
+            evaluator.add_worker(None)?;
+        }
+        Ok(evaluator)
+    }
+
+    fn add_worker(&mut self, oracle: Option<Box<dyn Oracle>>) -> Result<usize, ScanError> {
+        let oracle = match oracle {
+            Some(o) => o,
+            None => self.factory.create().map_err(|e| ScanError::Oracle(e.0))?,
+        };
+        if *oracle.shape() != self.shape {
+            return Err(ScanError::Oracle(format!(
+                "oracle instances disagree on their shape: {:?} vs {:?}",
+                oracle.shape(),
+                self.shape
+            )));
+        }
+        let id = self.next_worker_id;
+        self.next_worker_id += 1;
+        self.workers.push(spawn_worker(id, oracle, self.done_tx.clone())?);
+        Ok(id)
+    }
+
+    /// The oracle's shape.
+    pub fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    /// Number of live workers.
+    pub fn workers(&self) -> usize {
+        self.workers.len()
+    }
+
+    /// Workers abandoned so far because a call outlived its deadline.
+    pub fn abandoned_workers(&self) -> usize {
+        self.abandoned
+    }
+
+    fn chunk_size(&self, n: usize) -> usize {
+        self.options.chunk_size.unwrap_or_else(|| {
+            if self.options.timeout.is_some() {
+                1
+            } else {
+                n.div_ceil(self.workers.len() * 8).clamp(1, 256)
+            }
+        })
+    }
+
+    /// Evaluate `x` (row-major, `n_inputs` columns). `on_chunk(range, outputs, outcomes)` is
+    /// called as each chunk completes, with that chunk's rows, so callers can stream results
+    /// to disk. When `stop` becomes true no new chunk starts; chunks in flight finish.
+    pub fn evaluate(
+        &mut self,
+        x: &[f64],
+        stop: &AtomicBool,
+        mut on_chunk: impl FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError>,
+    ) -> Result<BatchResult, ScanError> {
+        let started = Instant::now();
+        let (ni, no) = (self.shape.n_inputs, self.shape.n_outputs());
+        if x.len() % ni.max(1) != 0 {
+            return Err(ScanError::Config(format!(
+                "batch length {} is not a multiple of {ni} inputs",
+                x.len()
+            )));
+        }
+        let n = if ni == 0 { 0 } else { x.len() / ni };
+        let mut outputs = vec![f64::NAN; n * no];
+        let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
+        let size = self.chunk_size(n);
+        let chunks: Vec<Range<usize>> = (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect();
+        let mut pending: VecDeque<usize> = (0..chunks.len()).collect();
+        let mut idle: Vec<usize> = self.workers.iter().map(|w| w.id).rev().collect();
+        let mut in_flight: HashMap<usize, (usize, Option<Instant>)> = HashMap::new();
+        loop {
+            while !stop.load(Ordering::Relaxed) && !pending.is_empty() {
+                let Some(worker_id) = idle.pop() else { break };
+                let chunk = pending.pop_front().expect("checked non-empty");
+                let range = chunks[chunk].clone();
+                let job = Job {
+                    chunk,
+                    x: x[range.start * ni..range.end * ni].to_vec(),
+                    n: range.len(),
+                };
+                let deadline = self.options.timeout.map(|t| Instant::now() + t * range.len() as u32);
+                let worker = self
+                    .workers
+                    .iter()
+                    .find(|w| w.id == worker_id)
+                    .expect("idle workers are live");
+                if worker.jobs.send(job).is_err() {
+                    return Err(ScanError::Oracle(format!("worker {worker_id} stopped unexpectedly")));
+                }
+                in_flight.insert(worker_id, (chunk, deadline));
+            }
+            if in_flight.is_empty() {
+                break;
+            }
+            let now = Instant::now();
+            let wait = in_flight
+                .values()
+                .filter_map(|(_, d)| *d)
+                .map(|d| d.saturating_duration_since(now))
+                .min()
+                .unwrap_or(Duration::from_millis(100))
+                .min(Duration::from_millis(100));
+            match self.done_rx.recv_timeout(wait) {
+                Ok(done) => {
+                    let Some(&(chunk, _)) = in_flight.get(&done.worker) else {
+                        continue; // an abandoned worker answering late
+                    };
+                    if chunk != done.chunk {
+                        continue;
+                    }
+                    in_flight.remove(&done.worker);
+                    idle.push(done.worker);
+                    let range = chunks[chunk].clone();
+                    let chunk_outcomes: Vec<Outcome> = done
+                        .results
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, r)| self.outcome(r, &done.outputs[i * no..(i + 1) * no]))
+                        .collect();
+                    outputs[range.start * no..range.end * no].copy_from_slice(&done.outputs);
+                    on_chunk(range.clone(), &done.outputs, &chunk_outcomes)?;
+                    for (slot, o) in outcomes[range].iter_mut().zip(chunk_outcomes) {
+                        *slot = Some(o);
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    let now = Instant::now();
+                    let expired: Vec<usize> = in_flight
+                        .iter()
+                        .filter(|(_, (_, d))| d.is_some_and(|d| d <= now))
+                        .map(|(w, _)| *w)
+                        .collect();
+                    for worker_id in expired {
+                        let (chunk, _) = in_flight.remove(&worker_id).expect("expired worker is in flight");
+                        self.abandon(worker_id);
+                        let range = chunks[chunk].clone();
+                        let limit = self.options.timeout.expect("deadlines come from a timeout") * range.len() as u32;
+                        let message = format!("no answer within {:.3} s", limit.as_secs_f64());
+                        let chunk_outcomes = vec![
+                            Outcome {
+                                status: Status::Timeout,
+                                message: Some(message),
+                            };
+                            range.len()
+                        ];
+                        on_chunk(
+                            range.clone(),
+                            &outputs[range.start * no..range.end * no],
+                            &chunk_outcomes,
+                        )?;
+                        for (slot, o) in outcomes[range].iter_mut().zip(chunk_outcomes) {
+                            *slot = Some(o);
+                        }
+                        idle.push(self.add_worker(None)?);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => unreachable!("the evaluator holds a sender"),
+            }
+        }
+        Ok(BatchResult {
+            outputs,
+            outcomes,
+            seconds: started.elapsed().as_secs_f64(),
+        })
+    }
+
+    fn outcome(&self, result: PointResult, outputs: &[f64]) -> Outcome {
+        match result {
+            Ok(()) => match outputs.iter().position(|v| !v.is_finite()) {
+                None => Outcome::ok(),
+                Some(i) => Outcome {
+                    status: Status::Nan,
+                    message: Some(format!("output `{}` is {}", self.shape.output_names[i], outputs[i])),
+                },
+            },
+            Err(PointFailure::Failed(m)) => Outcome {
+                status: Status::Failed,
+                message: Some(m),
+            },
+            Err(PointFailure::Timeout(m)) => Outcome {
+                status: Status::Timeout,
+                message: Some(m),
+            },
+        }
+    }
+
+    /// Drop a stuck worker: its channel closes, so the thread exits (dropping its oracle)
+    /// once the call in progress returns; we do not wait for it.
+    fn abandon(&mut self, worker_id: usize) {
+        if let Some(pos) = self.workers.iter().position(|w| w.id == worker_id) {
+            drop(self.workers.swap_remove(pos));
+            self.abandoned += 1;
+        }
+    }
+}
+
+impl Drop for Evaluator {
+    fn drop(&mut self) {
+        for worker in self.workers.drain(..) {
+            drop(worker.jobs);
+            let _ = worker.thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oracle_api::FnOracle;
+
+    fn factory<F>(f: F) -> Arc<dyn OracleFactory>
+    where
+        F: Fn(&[f64], &mut [f64]) -> PointResult + Clone + Send + Sync + 'static,
+    {
+        Arc::new(move || -> Result<Box<dyn Oracle>, OracleError> {
+            let f = f.clone();
+            Ok(Box::new(FnOracle::new(2, ["sum"], move |x: &[f64], o: &mut [f64]| {
+                f(x, o)
+            })))
+        })
+    }
+
+    #[test]
+    fn results_land_at_their_index_whatever_the_workers() {
+        let x: Vec<f64> = (0..2000).map(|i| i as f64).collect();
+        for workers in [1, 2, 3] {
+            for chunk in [None, Some(1), Some(7)] {
+                let mut ev = Evaluator::new(
+                    factory(|x, o| {
+                        o[0] = x[0] + x[1];
+                        Ok(())
+                    }),
+                    EvaluatorOptions {
+                        workers,
+                        chunk_size: chunk,
+                        timeout: None,
+                    },
+                )
+                .unwrap();
+                let mut streamed = 0;
+                let r = ev
+                    .evaluate(&x, &AtomicBool::new(false), |range, out, oc| {
+                        assert_eq!(out.len(), range.len());
+                        assert_eq!(oc.len(), range.len());
+                        streamed += range.len();
+                        Ok(())
+                    })
+                    .unwrap();
+                assert_eq!(streamed, 1000);
+                for i in 0..1000 {
+                    assert_eq!(r.outputs[i], (4 * i + 1) as f64);
+                    assert_eq!(r.outcomes[i].as_ref().unwrap().status, Status::Ok);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn failures_nans_and_panics_are_recorded_per_point() {
+        let mut ev = Evaluator::new(
+            factory(|x, o| {
+                match x[0] as i64 % 4 {
+                    1 => return Err(PointFailure::Failed("bad physics".into())),
+                    2 => o[0] = f64::NAN,
+                    3 => panic!("boom"),
+                    _ => o[0] = 1.0,
+                }
+                Ok(())
+            }),
+            EvaluatorOptions {
+                workers: 2,
+                chunk_size: Some(3),
+                timeout: None,
+            },
+        )
+        .unwrap();
+        let x: Vec<f64> = (0..8).flat_map(|i| [i as f64, 0.0]).collect();
+        let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
+        let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
+        let (ok, failed, nan) = (Status::Ok, Status::Failed, Status::Nan);
+        assert_eq!(st, [ok, failed, nan, failed, ok, failed, nan, failed]);
+        let msg = |i: usize| r.outcomes[i].as_ref().unwrap().message.clone().unwrap();
+        assert_eq!(msg(1), "bad physics");
+        assert!(msg(2).contains("`sum` is NaN"));
+        assert!(msg(3).contains("panic: boom"));
+    }
+
+    #[test]
+    fn slow_points_time_out_and_workers_are_replaced() {
+        let mut ev = Evaluator::new(
+            factory(|x, o| {
+                if x[0] < 0.0 {
+                    std::thread::sleep(Duration::from_millis(600));
+                }
+                o[0] = x[0];
+                Ok(())
+            }),
+            EvaluatorOptions {
+                workers: 2,
+                chunk_size: None,
+                timeout: Some(Duration::from_millis(100)),
+            },
+        )
+        .unwrap();
+        let x = [1.0, 0.0, -1.0, 0.0, 2.0, 0.0, 3.0, 0.0];
+        let started = Instant::now();
+        let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
+        assert!(
+            started.elapsed() < Duration::from_millis(550),
+            "the batch waited for the stuck call"
+        );
+        let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
+        assert_eq!(st, [Status::Ok, Status::Timeout, Status::Ok, Status::Ok]);
+        assert_eq!(r.outputs[3], 3.0);
+        assert_eq!(ev.abandoned_workers(), 1);
+        assert_eq!(ev.workers(), 2, "the stuck worker was replaced");
+    }
+
+    #[test]
+    fn stop_flag_leaves_undispatched_points_unevaluated() {
+        let stop = AtomicBool::new(false);
+        let mut ev = Evaluator::new(
+            factory(|_, o| {
+                o[0] = 0.0;
+                Ok(())
+            }),
+            EvaluatorOptions {
+                workers: 1,
+                chunk_size: Some(1),
+                timeout: None,
+            },
+        )
+        .unwrap();
+        let x = vec![0.0; 20];
+        let mut seen = 0;
+        let r = ev
+            .evaluate(&x, &stop, |_, _, _| {
+                seen += 1;
+                if seen == 3 {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                Ok(())
+            })
+            .unwrap();
+        let evaluated = r.outcomes.iter().filter(|o| o.is_some()).count();
+        assert_eq!(evaluated, 3);
+        assert!(r.outcomes[..3].iter().all(Option::is_some));
+    }
+
+    #[test]
+    fn bad_options_are_refused() {
+        let f = factory(|_, _| Ok(()));
+        for options in [
+            EvaluatorOptions {
+                workers: 0,
+                chunk_size: None,
+                timeout: None,
+            },
+            EvaluatorOptions {
+                workers: 1,
+                chunk_size: Some(0),
+                timeout: None,
+            },
+            EvaluatorOptions {
+                workers: 1,
+                chunk_size: None,
+                timeout: Some(Duration::ZERO),
+            },
+        ] {
+            assert!(matches!(Evaluator::new(f.clone(), options), Err(ScanError::Config(_))));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! The dlscan scanner.
+//!
+//! A run scans a parameter [`Space`] for points whose oracle outputs meet a [`Target`]:
+//! a [`Strategy`] proposes batches, an [`Evaluator`] runs them on parallel oracle
+//! instances (plugins or Rust closures), and the [`Scanner`] records every point, in memory
+//! ([`History`]) and, with a run directory, in `points.csv` and `summary.json`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use oracle_api::{FnOracle, Oracle, OracleError};
+//! use scan_core::{Parameter, RangeCondition, ScanSettings, Scanner, Space, StopRules, Target};
+//!
+//! let space = Space::new(vec![Parameter::linear("x", -1.0, 1.0), Parameter::linear("y", -1.0, 1.0)]).unwrap();
+//! let target = Target {
+//!     ranges: vec![RangeCondition { output: "r2".into(), min: None, max: Some(0.25) }],
+//!     likelihood: None,
+//! };
+//! let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
+//!     Ok(Box::new(FnOracle::new(2, ["r2"], |x: &[f64], out: &mut [f64]| {
+//!         out[0] = x[0] * x[0] + x[1] * x[1];
+//!         Ok(())
+//!     })))
+//! });
+//! let settings = ScanSettings {
+//!     initial_points: 500,
+//!     batch_size: 500,
+//!     stop: StopRules { max_oracle_calls: Some(2000), ..Default::default() },
+//!     ..Default::default()
+//! };
+//! let mut scanner = Scanner::new(space, &target, factory, settings).unwrap();
+//! let summary = scanner.run().unwrap();
+//! assert_eq!(summary.oracle_calls, 2000);
+//! // A disc of radius 1/2 covers π/16 ≈ 20 % of the square.
+//! assert!((summary.efficiency - std::f64::consts::PI / 16.0).abs() < 0.03);
+//! ```
+
+mod error;
+pub mod evaluator;
+mod history;
+pub mod journal;
+mod scanner;
+mod space;
+pub mod strategy;
+mod target;
+
+pub use error::ScanError;
+pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
+pub use history::{History, PointRecord};
+pub use scanner::{
+    IterationRecord, Observer, ScanSettings, Scanner, StatusCounts, StopReason, StopRules, Summary, write_atomically,
+};
+pub use space::{Parameter, Scale, Space};
+pub use strategy::{Strategy, Uniform};
+pub use target::{BoundTarget, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};

@@ -1,0 +1,522 @@
+//! The scanner: runs a strategy against an oracle, batch after batch, until a stopping rule
+//! holds, recording every point.
+//!
+//! In argmin's terms the [`Scanner`] is the executor and a [`Strategy`] the solver: the
+//! strategy only proposes points; evaluation, recording, stopping rules, observers and the
+//! run directory belong to the scanner.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ScanError;
+use crate::evaluator::{Evaluator, EvaluatorOptions, OracleFactory, Status};
+use crate::history::{History, PointRecord};
+use crate::journal::{self, Journal};
+use crate::space::Space;
+use crate::strategy::{Strategy, Uniform, uniform_points};
+use crate::target::{BoundTarget, Target};
+
+/// When to stop; whichever rule holds first ends the run. At least one must be set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StopRules {
+    /// Total oracle calls (evaluated points, failures included).
+    pub max_oracle_calls: Option<u64>,
+    /// In-target points found.
+    pub max_in_target: Option<u64>,
+    /// Iterations, counting the initial sample as iteration 0.
+    pub max_iterations: Option<u32>,
+    /// Wall time in seconds (checked between iterations).
+    pub max_seconds: Option<f64>,
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    OracleCalls,
+    InTarget,
+    Iterations,
+    WallTime,
+    Interrupted,
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::OracleCalls => "oracle-call budget reached",
+            StopReason::InTarget => "in-target goal reached",
+            StopReason::Iterations => "iteration limit reached",
+            StopReason::WallTime => "wall-time limit reached",
+            StopReason::Interrupted => "interrupted",
+        })
+    }
+}
+
+/// Settings of a run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScanSettings {
+    /// Points per iteration after the initial sample (K).
+    pub batch_size: usize,
+    /// Points of the initial uniform sample (K0).
+    pub initial_points: usize,
+    /// Seed of every random choice of the run.
+    pub seed: u64,
+    pub stop: StopRules,
+    pub evaluator: EvaluatorOptions,
+}
+
+impl Default for ScanSettings {
+    fn default() -> Self {
+        ScanSettings {
+            batch_size: 100,
+            initial_points: 100,
+            seed: 0,
+            stop: StopRules::default(),
+            evaluator: EvaluatorOptions::default(),
+        }
+    }
+}
+
+impl ScanSettings {
+    fn check(&self) -> Result<(), ScanError> {
+        if self.batch_size == 0 {
+            return Err(ScanError::Config("batch_size must be at least 1".into()));
+        }
+        if self.initial_points == 0 {
+            return Err(ScanError::Config("initial_points must be at least 1".into()));
+        }
+        let s = &self.stop;
+        if s.max_oracle_calls.is_none()
+            && s.max_in_target.is_none()
+            && s.max_iterations.is_none()
+            && s.max_seconds.is_none()
+        {
+            return Err(ScanError::Config(
+                "no stopping rule: set max_oracle_calls, max_in_target, max_iterations or max_seconds".into(),
+            ));
+        }
+        if s.max_oracle_calls == Some(0) || s.max_in_target == Some(0) || s.max_iterations == Some(0) {
+            return Err(ScanError::Config("stopping limits must be positive".into()));
+        }
+        if let Some(t) = s.max_seconds
+            && !(t.is_finite() && t > 0.0)
+        {
+            return Err(ScanError::Config(format!(
+                "max_seconds = {t} must be a positive number"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What happened in one iteration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IterationRecord {
+    pub iteration: u32,
+    /// Oracle calls made in this iteration.
+    pub oracle_calls: u64,
+    /// In-target points found in this iteration.
+    pub new_in_target: u64,
+    /// Oracle calls so far.
+    pub total_oracle_calls: u64,
+    /// In-target points so far.
+    pub total_in_target: u64,
+    /// Points of this iteration that failed, were NaN or timed out.
+    pub failures: u64,
+    /// Seconds proposing the batch.
+    pub seconds_proposal: f64,
+    /// Seconds evaluating the batch.
+    pub seconds_oracle: f64,
+}
+
+/// Counts of point outcomes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    pub ok: u64,
+    pub failed: u64,
+    pub nan: u64,
+    pub timeout: u64,
+}
+
+/// The run's totals, written to `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub strategy: String,
+    pub oracle_calls: u64,
+    pub in_target: u64,
+    /// In-target points per oracle call.
+    pub efficiency: f64,
+    pub status: StatusCounts,
+    /// Iterations run, the initial sample included.
+    pub iterations: u32,
+    pub stop_reason: Option<StopReason>,
+    pub seconds_total: f64,
+    pub seconds_oracle: f64,
+    pub seconds_proposal: f64,
+    /// Oracle calls per second of evaluation.
+    pub oracle_calls_per_second: f64,
+    pub workers: usize,
+    pub abandoned_workers: usize,
+}
+
+/// Progress events, for progress bars and logs.
+pub trait Observer: Send {
+    /// An iteration starts; `batch` points will be proposed and evaluated.
+    fn on_iteration_start(&mut self, _iteration: u32, _batch: usize) {}
+    /// Points of the current batch have been evaluated (`done` of `batch` so far).
+    fn on_points(&mut self, _done: usize, _batch: usize, _total_calls: u64, _total_in_target: u64) {}
+    /// An iteration ended.
+    fn on_iteration_end(&mut self, _record: &IterationRecord) {}
+    /// The run stopped.
+    fn on_finish(&mut self, _summary: &Summary) {}
+}
+
+/// The scan loop.
+pub struct Scanner {
+    space: Space,
+    target: BoundTarget,
+    settings: ScanSettings,
+    evaluator: Evaluator,
+    strategy: Box<dyn Strategy>,
+    rng: Xoshiro256PlusPlus,
+    history: History,
+    iterations: Vec<IterationRecord>,
+    journal: Option<Journal>,
+    run_dir: Option<PathBuf>,
+    observers: Vec<Box<dyn Observer>>,
+    stop_flag: Arc<AtomicBool>,
+    next_iteration: u32,
+    next_id: u64,
+    started: Instant,
+    stop_reason: Option<StopReason>,
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("space", &self.space)
+            .field("settings", &self.settings)
+            .field("points", &self.history.len())
+            .field("next_iteration", &self.next_iteration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scanner {
+    /// A scanner sampling uniformly; start the oracle's workers and check that the oracle
+    /// fits the space and the target.
+    pub fn new(
+        space: Space,
+        target: &Target,
+        factory: Arc<dyn OracleFactory>,
+        settings: ScanSettings,
+    ) -> Result<Self, ScanError> {
+        settings.check()?;
+        let evaluator = Evaluator::new(factory, settings.evaluator.clone())?;
+        let shape = evaluator.shape().clone();
+        if shape.n_inputs != space.dim() {
+            return Err(ScanError::Config(format!(
+                "the oracle takes {} inputs but {} parameters are scanned",
+                shape.n_inputs,
+                space.dim()
+            )));
+        }
+        let target = target.bind(&shape.output_names)?;
+        Ok(Scanner {
+            rng: Xoshiro256PlusPlus::seed_from_u64(settings.seed),
+            history: History::new(space.dim(), shape.n_outputs()),
+            space,
+            target,
+            settings,
+            evaluator,
+            strategy: Box::new(Uniform),
+            iterations: Vec::new(),
+            journal: None,
+            run_dir: None,
+            observers: Vec::new(),
+            stop_flag: Arc::new(AtomicBool::new(false)),
+            next_iteration: 0,
+            next_id: 0,
+            started: Instant::now(),
+            stop_reason: None,
+        })
+    }
+
+    /// Use `strategy` for the iterations after the initial sample.
+    pub fn with_strategy(mut self, strategy: Box<dyn Strategy>) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Record the run in `dir` (created; must not hold a previous run): `points.csv`
+    /// streamed as points arrive, `summary.json` after every iteration.
+    pub fn with_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).map_err(ScanError::io(dir))?;
+        let points = dir.join("points.csv");
+        if points.exists() {
+            return Err(ScanError::Config(format!(
+                "{} already holds a run (points.csv exists); choose another directory or remove it",
+                dir.display()
+            )));
+        }
+        let names: Vec<String> = self.space.parameters().iter().map(|p| p.name.clone()).collect();
+        let header = journal::header(
+            &names,
+            &self.evaluator.shape().output_names,
+            self.target.has_likelihood(),
+        );
+        self.journal = Some(Journal::create(&points, &header, self.target.has_likelihood())?);
+        self.run_dir = Some(dir.to_path_buf());
+        Ok(self)
+    }
+
+    /// Add a progress observer.
+    pub fn add_observer(&mut self, observer: Box<dyn Observer>) {
+        self.observers.push(observer);
+    }
+
+    /// A flag that, once set (e.g. from a Ctrl-C handler), stops the run after the points
+    /// in flight: nothing evaluated is lost.
+    pub fn stop_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop_flag)
+    }
+
+    /// All evaluated points.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Per-iteration records.
+    pub fn iterations(&self) -> &[IterationRecord] {
+        &self.iterations
+    }
+
+    /// The parameter box.
+    pub fn space(&self) -> &Space {
+        &self.space
+    }
+
+    /// Names of the oracle outputs.
+    pub fn output_names(&self) -> &[String] {
+        &self.evaluator.shape().output_names
+    }
+
+    /// The stopping rule that holds now, if any.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        if self.stop_flag.load(Ordering::Relaxed) {
+            return Some(StopReason::Interrupted);
+        }
+        let s = &self.settings.stop;
+        let calls = self.history.len() as u64;
+        if s.max_oracle_calls.is_some_and(|m| calls >= m) {
+            Some(StopReason::OracleCalls)
+        } else if s
+            .max_in_target
+            .is_some_and(|m| self.history.count_in_target() as u64 >= m)
+        {
+            Some(StopReason::InTarget)
+        } else if s.max_iterations.is_some_and(|m| self.next_iteration >= m) {
+            Some(StopReason::Iterations)
+        } else if s.max_seconds.is_some_and(|m| self.started.elapsed().as_secs_f64() >= m) {
+            Some(StopReason::WallTime)
+        } else {
+            None
+        }
+    }
+
+    /// Run up to `n` iterations; returns the stopping rule if one ended the run earlier.
+    pub fn advance(&mut self, n: u32) -> Result<Option<StopReason>, ScanError> {
+        for _ in 0..n {
+            if let Some(reason) = self.stop_reason() {
+                return self.finish(reason).map(Some);
+            }
+            self.iterate()?;
+        }
+        Ok(self.stop_reason())
+    }
+
+    /// Run until a stopping rule holds; returns the summary.
+    pub fn run(&mut self) -> Result<Summary, ScanError> {
+        loop {
+            if let Some(reason) = self.stop_reason() {
+                self.finish(reason)?;
+                return Ok(self.summary());
+            }
+            self.iterate()?;
+        }
+    }
+
+    fn finish(&mut self, reason: StopReason) -> Result<StopReason, ScanError> {
+        if self.stop_reason.is_none() {
+            self.stop_reason = Some(reason);
+            self.write_summary()?;
+            let summary = self.summary();
+            for o in &mut self.observers {
+                o.on_finish(&summary);
+            }
+        }
+        Ok(reason)
+    }
+
+    fn iterate(&mut self) -> Result<(), ScanError> {
+        let iteration = self.next_iteration;
+        let wanted = if iteration == 0 {
+            self.settings.initial_points
+        } else {
+            self.settings.batch_size
+        };
+        let remaining = self
+            .settings
+            .stop
+            .max_oracle_calls
+            .map_or(u64::MAX, |m| m.saturating_sub(self.history.len() as u64));
+        let n = (wanted as u64).min(remaining) as usize;
+        for o in &mut self.observers {
+            o.on_iteration_start(iteration, n);
+        }
+        let t0 = Instant::now();
+        let unit = if iteration == 0 {
+            uniform_points(self.space.dim(), n, &mut self.rng)
+        } else {
+            self.strategy.propose(&self.history, n, &mut self.rng)
+        };
+        let seconds_proposal = t0.elapsed().as_secs_f64();
+        let x = self.space.from_unit_rows(&unit);
+        let base_id = self.next_id;
+        self.next_id += n as u64;
+
+        let (d, m) = (self.space.dim(), self.history.n_outputs());
+        let mut records: Vec<Option<PointRecord>> = vec![None; n];
+        let (mut done, calls_before, in_target_before) =
+            (0usize, self.history.len() as u64, self.history.count_in_target() as u64);
+        let mut in_target_batch = 0u64;
+        let Scanner {
+            evaluator,
+            target,
+            journal,
+            observers,
+            stop_flag,
+            ..
+        } = self;
+        let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
+            for (k, i) in range.clone().enumerate() {
+                let out = &outputs[k * m..(k + 1) * m];
+                let ok = outcomes[k].status == Status::Ok;
+                let verdict = target.judge(ok.then_some(out));
+                let record = PointRecord {
+                    id: base_id + i as u64,
+                    iteration,
+                    x: x[i * d..(i + 1) * d].to_vec(),
+                    outputs: out.to_vec(),
+                    likelihood: verdict.likelihood,
+                    status: outcomes[k].status,
+                    in_target: verdict.in_target,
+                    message: outcomes[k].message.clone(),
+                };
+                if let Some(j) = journal.as_mut() {
+                    j.append(&record)?;
+                }
+                in_target_batch += u64::from(record.in_target);
+                records[i] = Some(record);
+            }
+            if let Some(j) = journal.as_mut() {
+                j.flush()?;
+            }
+            done += range.len();
+            for o in observers.iter_mut() {
+                o.on_points(done, n, calls_before + done as u64, in_target_before + in_target_batch);
+            }
+            Ok(())
+        })?;
+        if let Some(j) = self.journal.as_mut() {
+            j.sync()?;
+        }
+        // Append in proposal order, whatever order the workers finished in.
+        let mut record = IterationRecord {
+            iteration,
+            oracle_calls: 0,
+            new_in_target: 0,
+            total_oracle_calls: 0,
+            total_in_target: 0,
+            failures: 0,
+            seconds_proposal,
+            seconds_oracle: batch.seconds,
+        };
+        for (i, r) in records.into_iter().enumerate() {
+            if let Some(r) = r {
+                record.oracle_calls += 1;
+                record.new_in_target += u64::from(r.in_target);
+                record.failures += u64::from(r.status != Status::Ok);
+                self.history.push(&r, &unit[i * d..(i + 1) * d]);
+            }
+        }
+        record.total_oracle_calls = self.history.len() as u64;
+        record.total_in_target = self.history.count_in_target() as u64;
+        self.next_iteration += 1;
+        for o in &mut self.observers {
+            o.on_iteration_end(&record);
+        }
+        self.iterations.push(record);
+        self.write_summary()
+    }
+
+    /// The run's totals so far.
+    pub fn summary(&self) -> Summary {
+        let calls = self.history.len() as u64;
+        let in_target = self.history.count_in_target() as u64;
+        let seconds_oracle: f64 = self.iterations.iter().map(|r| r.seconds_oracle).sum();
+        let count = |s| self.history.count_status(s) as u64;
+        Summary {
+            strategy: self.strategy.name().to_string(),
+            oracle_calls: calls,
+            in_target,
+            efficiency: if calls == 0 {
+                0.0
+            } else {
+                in_target as f64 / calls as f64
+            },
+            status: StatusCounts {
+                ok: count(Status::Ok),
+                failed: count(Status::Failed),
+                nan: count(Status::Nan),
+                timeout: count(Status::Timeout),
+            },
+            iterations: self.next_iteration,
+            stop_reason: self.stop_reason,
+            seconds_total: self.started.elapsed().as_secs_f64(),
+            seconds_oracle,
+            seconds_proposal: self.iterations.iter().map(|r| r.seconds_proposal).sum(),
+            oracle_calls_per_second: if seconds_oracle > 0.0 {
+                calls as f64 / seconds_oracle
+            } else {
+                0.0
+            },
+            workers: self.evaluator.workers(),
+            abandoned_workers: self.evaluator.abandoned_workers(),
+        }
+    }
+
+    fn write_summary(&self) -> Result<(), ScanError> {
+        let Some(dir) = &self.run_dir else { return Ok(()) };
+        let text = serde_json::to_string_pretty(&self.summary()).expect("summary serialises");
+        write_atomically(&dir.join("summary.json"), text.as_bytes())
+    }
+}
+
+/// Write `bytes` to `path` through a temporary file and a rename, so readers see either the
+/// old or the new content, never a torn one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ScanError> {
+    use std::io::Write;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(ScanError::io(&tmp))?;
+    f.write_all(bytes).map_err(ScanError::io(&tmp))?;
+    f.sync_data().map_err(ScanError::io(&tmp))?;
+    std::fs::rename(&tmp, path).map_err(ScanError::io(path))
+}
