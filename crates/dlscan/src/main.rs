@@ -1,1 +1,193 @@
-fn main() {}
+//! `dlscan`: deep-learning-assisted scans of physics parameter spaces.
+//!
+//! The binary is thin: it parses arguments and configuration, wires the plugin, the
+//! scanner and the progress display together, and prints. Everything else lives in
+//! `scan-core` and `oracle-api`.
+
+mod config;
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use oracle_api::{Oracle, Plugin, locate_plugin};
+use scan_core::journal::format_number;
+use scan_core::{PluginFactory, Scanner};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dlscan",
+    version,
+    about = "Deep-learning-assisted scans of physics parameter spaces"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a scan described by a configuration file.
+    Run {
+        /// The run configuration (TOML).
+        config: PathBuf,
+        /// Run directory (overrides `[run] output_dir`).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate a configuration and its plugin, and evaluate one point (the box centre).
+    Check {
+        /// The run configuration (TOML).
+        config: PathBuf,
+    },
+    /// Show what a plugin library is: name, version, ABI, and its default instance's shape.
+    PluginInfo {
+        /// A plugin path, or a name such as `toy` looked up in the plugin search path.
+        plugin: String,
+    },
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Run { config, out } => run(&config, out),
+        Command::Check { config } => check(&config),
+        Command::PluginInfo { plugin } => plugin_info(&plugin),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
+    let path = locate_plugin(&loaded.plugin_spec(), &loaded.plugin_dirs())
+        .with_context(|| format!("{}: [oracle] plugin", loaded.path.display()))?;
+    Ok(Plugin::load(path)?)
+}
+
+fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
+    let loaded = config::load(config_path)?;
+    let plugin = load_plugin(&loaded)?;
+    let dir = out.unwrap_or_else(|| loaded.output_dir());
+    let factory = Arc::new(PluginFactory {
+        plugin,
+        config: loaded.oracle_config.clone(),
+    });
+    let mut scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
+        .with_context(|| format!("setting up the scan of {}", config_path.display()))?
+        .with_strategy(loaded.strategy())
+        .with_run_dir(&dir)?;
+    std::fs::write(dir.join("config.toml"), &loaded.text)
+        .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
+    scanner.add_observer(Box::new(progress::Progress::new(loaded.settings.stop.max_oracle_calls)));
+
+    let stop = scanner.stop_handle();
+    let presses = AtomicUsize::new(0);
+    ctrlc::set_handler(move || {
+        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
+            eprintln!(
+                "\nstopping after the points in flight (Ctrl-C again to quit at once; evaluated points are on disk)"
+            );
+            stop.store(true, Ordering::SeqCst);
+        } else {
+            std::process::exit(130);
+        }
+    })
+    .context("cannot install the Ctrl-C handler")?;
+
+    eprintln!(
+        "dlscan: scanning {} parameters with `{}` on {} workers; results in {}",
+        loaded.space.dim(),
+        loaded.config.oracle.plugin,
+        loaded.settings.evaluator.workers,
+        dir.display()
+    );
+    scanner.run()?;
+    println!("{}", dir.display());
+    Ok(())
+}
+
+fn check(config_path: &Path) -> Result<()> {
+    let loaded = config::load(config_path)?;
+    println!(
+        "configuration {}: ok ({} parameters)",
+        config_path.display(),
+        loaded.space.dim()
+    );
+    let plugin = load_plugin(&loaded)?;
+    println!(
+        "plugin {} ({} {}): ok",
+        plugin.path().display(),
+        plugin.name(),
+        plugin.version()
+    );
+    let mut oracle = plugin.instantiate(&loaded.oracle_config)?;
+    let shape = oracle.shape().clone();
+    if shape.n_inputs != loaded.space.dim() {
+        bail!(
+            "the oracle takes {} inputs but {} scans {} parameter(s)",
+            shape.n_inputs,
+            config_path.display(),
+            loaded.space.dim()
+        );
+    }
+    let bound = loaded.target.bind(&shape.output_names)?;
+    println!(
+        "oracle: {} inputs; outputs {}",
+        shape.n_inputs,
+        shape.output_names.join(", ")
+    );
+    let centre = loaded.space.from_unit_rows(&vec![0.5; loaded.space.dim()]);
+    let mut out = vec![f64::NAN; shape.n_outputs()];
+    let started = std::time::Instant::now();
+    let result = oracle.evaluate(&centre, &mut out);
+    let seconds = started.elapsed().as_secs_f64();
+    let point: Vec<String> = loaded
+        .space
+        .parameters()
+        .iter()
+        .zip(&centre)
+        .map(|(p, v)| format!("{} = {}", p.name, format_number(*v)))
+        .collect();
+    println!("box centre: {}", point.join(", "));
+    match result {
+        Ok(()) => {
+            let outputs: Vec<String> = shape
+                .output_names
+                .iter()
+                .zip(&out)
+                .map(|(n, v)| format!("{n} = {}", format_number(*v)))
+                .collect();
+            let verdict = bound.judge(out.iter().all(|v| v.is_finite()).then_some(&out[..]));
+            println!("outputs ({seconds:.3} s): {}", outputs.join(", "));
+            println!("in target: {}", if verdict.in_target { "yes" } else { "no" });
+        }
+        Err(failure) => println!("the oracle failed at the box centre ({seconds:.3} s): {failure}"),
+    }
+    Ok(())
+}
+
+fn plugin_info(spec: &str) -> Result<()> {
+    let path = locate_plugin(spec, &config::plugin_search_path(Some(Path::new("."))))?;
+    let plugin = Plugin::load(&path)?;
+    println!("path:        {}", plugin.path().display());
+    println!("name:        {}", plugin.name());
+    println!("version:     {}", plugin.version());
+    println!("oracle ABI:  {}", oracle_api::abi::ABI_VERSION);
+    match plugin.instantiate("") {
+        Ok(o) => {
+            let s = o.shape();
+            println!(
+                "default instance: {} inputs; outputs {}",
+                s.n_inputs,
+                s.output_names.join(", ")
+            );
+        }
+        Err(e) => println!("default instance: cannot be created without configuration ({e})"),
+    }
+    Ok(())
+}

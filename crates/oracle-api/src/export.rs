@@ -9,7 +9,7 @@ use std::ffi::{CStr, CString, c_char, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::abi::{self, OracleDescriptor, RawShape};
-use crate::oracle::{FromConfig, Oracle, PointFailure, PointResult, panic_message};
+use crate::oracle::{FromConfig, Oracle, PointFailure, PointResult, install_quiet_panic_hook, panic_message};
 
 /// State behind one C handle.
 struct Handle<T> {
@@ -73,6 +73,7 @@ unsafe extern "C" fn create<T: Oracle + FromConfig + 'static>(
     err: *mut c_char,
     err_len: usize,
 ) -> *mut c_void {
+    install_quiet_panic_hook();
     let built = catch_unwind(|| {
         let text = if config.is_null() {
             ""
@@ -227,7 +228,7 @@ unsafe extern "C" fn destroy<T: Oracle + FromConfig + 'static>(handle: *mut c_vo
 /// the crate must be built as a `cdylib`. The plugin's name and version are the crate's
 /// (`CARGO_PKG_NAME`, `CARGO_PKG_VERSION`) unless given.
 ///
-/// ```ignore
+/// ```text
 /// oracle_api::export_oracle!(MyOracle);
 /// oracle_api::export_oracle!(MyOracle, name = "my-oracle", version = "1.2.0");
 /// ```

@@ -42,5 +42,6 @@ mod oracle;
 
 pub use loader::{LoadError, Plugin, PluginOracle, locate_plugin, plugin_file_name};
 pub use oracle::{
-    FnOracle, FromConfig, Oracle, OracleError, PointFailure, PointResult, Shape, check_batch_lengths, panic_message,
+    FnOracle, FromConfig, Oracle, OracleError, PointFailure, PointResult, Shape, check_batch_lengths,
+    install_quiet_panic_hook, panic_message,
 };

@@ -106,7 +106,10 @@ impl Plugin {
         // as plugins, which is the trust model of any plugin host.
         let library = unsafe { Library::new(&path) }.map_err(|e| LoadError::Open {
             path: path.clone(),
-            reason: e.to_string(),
+            reason: match std::error::Error::source(&e) {
+                Some(cause) => format!("{e}: {cause}"),
+                None => e.to_string(),
+            },
         })?;
         // SAFETY: the symbol's type is the documented entry signature; a library exporting the
         // name with another type breaks the plugin contract, which we cannot detect.

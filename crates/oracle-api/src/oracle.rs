@@ -131,14 +131,41 @@ pub fn check_batch_lengths(
     Ok(())
 }
 
-/// Text of a panic payload, for error messages.
+thread_local! {
+    /// Where the last panic on this thread happened, recorded by the quiet hook.
+    static PANIC_LOCATION: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Replace the panic hook by one that prints nothing and records the panic's location for
+/// [`panic_message`].
+///
+/// Plugins install it on their first `create`: a panic inside a plugin is reported as the
+/// failure of its points, message and location included, so printing it to stderr for
+/// every point as well would only bury the scan's output. A cdylib links its own copy of
+/// std, so this hook is the plugin's own and the host's hook is untouched.
+pub fn install_quiet_panic_hook() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
+            PANIC_LOCATION.with(|p| *p.borrow_mut() = location);
+        }))
+    });
+}
+
+/// Text of a panic payload, for error messages, with the panic's location when the quiet
+/// hook recorded one.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
+    let message = if let Some(s) = payload.downcast_ref::<&str>() {
         format!("panic: {s}")
     } else if let Some(s) = payload.downcast_ref::<String>() {
         format!("panic: {s}")
     } else {
         "panic with a non-string payload".to_string()
+    };
+    match PANIC_LOCATION.with(|p| p.borrow_mut().take()) {
+        Some(location) => format!("{message} (at {location})"),
+        None => message,
     }
 }
 

@@ -298,7 +298,7 @@ impl Evaluator {
                 x.len()
             )));
         }
-        let n = if ni == 0 { 0 } else { x.len() / ni };
+        let n = x.len().checked_div(ni).unwrap_or(0);
         let mut outputs = vec![f64::NAN; n * no];
         let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
         let size = self.chunk_size(n);

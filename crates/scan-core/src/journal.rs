@@ -22,13 +22,24 @@ pub struct Journal {
     row: Vec<String>,
 }
 
+/// `v` in its shortest round-trip form: plain decimals for moderate magnitudes, scientific
+/// notation for very small or very large ones (so 7.5e-77 does not become 80 characters).
+pub fn format_number(v: f64) -> String {
+    let a = v.abs();
+    if a == 0.0 || !v.is_finite() || (1e-5..1e16).contains(&a) {
+        v.to_string()
+    } else {
+        format!("{v:e}")
+    }
+}
+
 /// The header of `points.csv` for these parameter and output names.
 pub fn header(parameters: &[String], outputs: &[String], with_likelihood: bool) -> Vec<String> {
     let mut h = vec!["id".to_string(), "iteration".to_string()];
     h.extend(parameters.iter().cloned());
     h.extend(outputs.iter().cloned());
     if with_likelihood {
-        h.push("likelihood".into());
+        h.push("target_likelihood".into());
     }
     h.extend(["status", "in_target", "message"].map(String::from));
     h
@@ -70,11 +81,10 @@ impl Journal {
         self.row.clear();
         self.row.push(p.id.to_string());
         self.row.push(p.iteration.to_string());
-        self.row.extend(p.x.iter().map(f64::to_string));
-        self.row.extend(p.outputs.iter().map(f64::to_string));
+        self.row.extend(p.x.iter().copied().map(format_number));
+        self.row.extend(p.outputs.iter().copied().map(format_number));
         if self.with_likelihood {
-            self.row
-                .push(p.likelihood.map_or_else(|| "NaN".into(), |l| l.to_string()));
+            self.row.push(p.likelihood.map_or_else(|| "NaN".into(), format_number));
         }
         self.row.push(p.status.as_str().into());
         self.row.push(if p.in_target { "1" } else { "0" }.into());
@@ -98,5 +108,34 @@ impl Journal {
             .get_ref()
             .sync_data()
             .map_err(ScanError::io(&self.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_round_trip_exactly() {
+        for v in [
+            0.0,
+            -0.0,
+            1.0,
+            243.0,
+            0.1,
+            1.0 / 3.0,
+            7.511739530734716e-77,
+            1e300,
+            -2.5e-6,
+            123456.789,
+            1e16,
+        ] {
+            let s = format_number(v);
+            assert_eq!(s.parse::<f64>().unwrap().to_bits(), v.to_bits(), "{v} -> {s}");
+            assert!(s.len() < 25, "{s}");
+        }
+        assert_eq!(format_number(f64::NAN), "NaN");
+        assert_eq!(format_number(f64::INFINITY), "inf");
+        assert_eq!(format_number(7.511739530734716e-77), "7.511739530734716e-77");
     }
 }

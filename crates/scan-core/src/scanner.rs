@@ -222,7 +222,7 @@ impl Scanner {
         let shape = evaluator.shape().clone();
         if shape.n_inputs != space.dim() {
             return Err(ScanError::Config(format!(
-                "the oracle takes {} inputs but {} parameters are scanned",
+                "the oracle takes {} inputs but the run scans {} parameter(s)",
                 shape.n_inputs,
                 space.dim()
             )));

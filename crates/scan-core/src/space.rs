@@ -49,7 +49,8 @@ impl Parameter {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    /// Check the name and range; the message names the parameter.
+    pub fn check(&self) -> Result<(), String> {
         if self.name.trim().is_empty() {
             return Err("parameter name is empty".into());
         }

@@ -1,0 +1,377 @@
+//! The `dlscan` binary end to end: real plugin, real files, real signals.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use dlscan_suite::{dlscan_binary, plugin_path};
+
+fn dlscan(args: &[&str]) -> Output {
+    Command::new(dlscan_binary()).args(args).output().expect("run dlscan")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A run configuration for the toy plugin, with `oracle_config` as its [oracle.config]
+/// body and `extra` appended at the end of [oracle].
+fn write_config(dir: &Path, oracle_extra: &str, oracle_config: &str, calls: u64) -> PathBuf {
+    let config = format!(
+        r#"
+[run]
+seed = 3
+workers = 2
+
+[oracle]
+plugin = "{plugin}"
+{oracle_extra}
+[oracle.config]
+{oracle_config}
+
+[[parameter]]
+name = "x1"
+min = -31.4159
+max = 31.4159
+
+[[parameter]]
+name = "x2"
+min = -31.4159
+max = 31.4159
+
+[[parameter]]
+name = "x3"
+min = -31.4159
+max = 31.4159
+
+[target.likelihood]
+threshold = 0.5
+gaussian = [{{ output = "O", mean = 150.0, sigma = 5.0 }}]
+
+[scan]
+initial_points = 500
+batch_size = 250
+
+[stop]
+max_oracle_calls = {calls}
+"#,
+        plugin = plugin_path("toy").display()
+    );
+    let path = dir.join("run.toml");
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+struct Points {
+    header: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+impl Points {
+    fn read(dir: &Path) -> Points {
+        let mut reader = csv::Reader::from_path(dir.join("points.csv")).unwrap();
+        let header = reader.headers().unwrap().iter().map(String::from).collect();
+        let rows = reader.records().map(Result::unwrap).collect();
+        Points { header, rows }
+    }
+
+    fn column(&self, name: &str) -> Vec<String> {
+        let i = self
+            .header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}"));
+        self.rows.iter().map(|r| r[i].to_string()).collect()
+    }
+
+    fn numbers(&self, name: &str) -> Vec<f64> {
+        self.column(name).iter().map(|v| v.parse().unwrap()).collect()
+    }
+}
+
+fn summary(dir: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
+}
+
+#[test]
+fn run_writes_points_summary_and_config() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "function = \"O_3d\"", 3000);
+    let out = tmp.path().join("run");
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).trim(), out.display().to_string());
+
+    let p = Points::read(&out);
+    assert_eq!(
+        p.header,
+        [
+            "id",
+            "iteration",
+            "x1",
+            "x2",
+            "x3",
+            "O",
+            "likelihood",
+            "target_likelihood",
+            "status",
+            "in_target",
+            "message"
+        ]
+        .map(String::from)
+    );
+    assert_eq!(p.rows.len(), 3000);
+    let mut ids: Vec<u64> = p.column("id").iter().map(|v| v.parse().unwrap()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, (0..3000).collect::<Vec<_>>(), "every proposed point recorded once");
+    let iterations = p.column("iteration");
+    assert_eq!(iterations.iter().filter(|i| *i == "0").count(), 500);
+    assert_eq!(iterations.iter().filter(|i| *i == "10").count(), 250);
+    // Recompute every verdict from the coordinates.
+    let (x1, x2, x3) = (p.numbers("x1"), p.numbers("x2"), p.numbers("x3"));
+    let in_target = p.column("in_target");
+    let mut hits = 0;
+    for i in 0..p.rows.len() {
+        let o = dlscan_toy::o_3d(&[x1[i], x2[i], x3[i]]);
+        let expected = dlscan_toy::o_3d_likelihood(o) > 0.5;
+        assert_eq!(in_target[i] == "1", expected, "row {i}");
+        assert!(x1[i].abs() <= 31.4159);
+        hits += usize::from(expected);
+    }
+    assert!(p.column("status").iter().all(|s| s == "ok"));
+
+    let s = summary(&out);
+    assert_eq!(s["oracle_calls"], 3000);
+    assert_eq!(s["in_target"], hits);
+    assert_eq!(s["iterations"], 11);
+    assert_eq!(s["stop_reason"], "oracle-calls");
+    assert_eq!(s["strategy"], "random");
+    assert_eq!(
+        std::fs::read_to_string(out.join("config.toml")).unwrap(),
+        std::fs::read_to_string(&config).unwrap()
+    );
+
+    // The same seed gives the same points, whatever the thread timing.
+    let again = tmp.path().join("again");
+    assert!(
+        dlscan(&["run", config.to_str().unwrap(), "--out", again.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let q = Points::read(&again);
+    let sorted = |p: &Points| {
+        let mut rows: Vec<(u64, String)> = p
+            .rows
+            .iter()
+            .map(|r| (r[0].parse().unwrap(), r.iter().collect::<Vec<_>>().join(",")))
+            .collect();
+        rows.sort();
+        rows
+    };
+    assert_eq!(sorted(&p), sorted(&q));
+
+    // A run directory is never overwritten.
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("already holds a run"), "{}", text(&o.stderr));
+}
+
+#[test]
+fn failing_points_are_recorded_and_the_scan_goes_on() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(
+        tmp.path(),
+        "",
+        "[oracle.config.faults]\nnan = 0.1\nerror = 0.1\npanic = 0.1",
+        2000,
+    );
+    let out = tmp.path().join("run");
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let p = Points::read(&out);
+    assert_eq!(p.rows.len(), 2000);
+    let status = p.column("status");
+    let message = p.column("message");
+    let in_target = p.column("in_target");
+    let count = |s: &str| status.iter().filter(|v| *v == s).count();
+    let (nan, failed) = (count("nan"), count("failed"));
+    assert!((120..280).contains(&nan), "{nan}");
+    assert!((300..500).contains(&failed), "{failed}");
+    for i in 0..p.rows.len() {
+        match status[i].as_str() {
+            "ok" => assert!(message[i].is_empty()),
+            "nan" => assert!(message[i].contains("is NaN") && in_target[i] == "0"),
+            "failed" => assert!(
+                (message[i].contains("injected failure") || message[i].contains("panic: injected panic"))
+                    && in_target[i] == "0",
+                "{}",
+                message[i]
+            ),
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    let s = summary(&out);
+    assert_eq!(s["status"]["nan"], nan);
+    assert_eq!(s["status"]["failed"], failed);
+    assert!(
+        !text(&o.stderr).contains("panicked at"),
+        "plugin panics stay out of the terminal"
+    );
+}
+
+#[test]
+fn slow_points_time_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "timeout_s = 0.05", "cost_ms = 400", 6);
+    let config_text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("initial_points = 500", "initial_points = 6");
+    std::fs::write(&config, config_text).unwrap();
+    let out = tmp.path().join("run");
+    let started = Instant::now();
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        started.elapsed() < Duration::from_millis(1200),
+        "timeouts did not cut the calls short"
+    );
+    let p = Points::read(&out);
+    assert_eq!(p.rows.len(), 6);
+    assert!(p.column("status").iter().all(|s| s == "timeout"));
+    assert!(
+        p.column("message")
+            .iter()
+            .all(|m| m.contains("no answer within 0.050 s"))
+    );
+    assert_eq!(summary(&out)["status"]["timeout"], 6);
+}
+
+#[test]
+fn ctrl_c_stops_cleanly_with_every_evaluated_point_on_disk() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 5", 5000);
+    let out = tmp.path().join("run");
+    let child = Command::new(dlscan_binary())
+        .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let started = Instant::now();
+    let o = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the run did not stop promptly"
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("stopping after the points in flight"));
+    let s = summary(&out);
+    assert_eq!(s["stop_reason"], "interrupted");
+    let p = Points::read(&out);
+    let calls = s["oracle_calls"].as_u64().unwrap() as usize;
+    assert!(calls > 0 && calls < 5000, "{calls}");
+    assert_eq!(p.rows.len(), calls, "points.csv holds exactly the evaluated points");
+    assert!(p.column("status").iter().all(|s| s == "ok"));
+}
+
+#[test]
+fn check_and_plugin_info_describe_the_oracle() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "function = \"O_3d\"", 100);
+    let o = dlscan(&["check", config.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(stdout.contains("oracle: 3 inputs; outputs O, likelihood"), "{stdout}");
+    assert!(stdout.contains("outputs") && stdout.contains("O = 243"), "{stdout}");
+    assert!(stdout.contains("in target: no"), "{stdout}");
+
+    let o = dlscan(&["plugin-info", plugin_path("toy").to_str().unwrap()]);
+    assert!(o.status.success());
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("name:        toy") && stdout.contains("oracle ABI:  1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn shipped_examples_are_valid() {
+    let examples = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&examples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = dlscan(&["check", path.to_str().unwrap()]);
+            assert!(o.status.success(), "{}: {}", path.display(), text(&o.stderr));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4);
+}
+
+#[test]
+fn bad_input_gives_clear_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "", 100);
+    let good = std::fs::read_to_string(&config).unwrap();
+    let cases = [
+        (
+            good.replace(
+                "min = -31.4159\nmax = 31.4159\n\n[[parameter]]\nname = \"x2\"",
+                "min = 5.0\nmax = 1.0\n\n[[parameter]]\nname = \"x2\"",
+            ),
+            "line 12: parameter `x1`: min (5) must be smaller than max (1)",
+        ),
+        (good.replace("seed = 3", "seed = 3\nseeds = 4"), "unknown field `seeds`"),
+        (
+            good.replace("function", "")
+                .replace("[oracle.config]", "[oracle.config]\nfunction = \"F_2d\""),
+            "the oracle takes 2 inputs",
+        ),
+        (
+            good.replace(&plugin_path("toy").display().to_string(), "/nonexistent/libdlscan_x.so"),
+            "plugin /nonexistent/libdlscan_x.so: no such file",
+        ),
+        (
+            good.replace(&plugin_path("toy").display().to_string(), "no-such-plugin"),
+            "no plugin named `no-such-plugin`",
+        ),
+        (
+            good.replace("mean = 150.0", "mean = 150.0, outpt = 1"),
+            "unknown field `outpt`",
+        ),
+        (
+            good.replace("output = \"O\"", "output = \"Q\""),
+            "the oracle has no output `Q`",
+        ),
+        (
+            good.replace("[oracle.config]", "[oracle.config]\nfunction = 3"),
+            "toy configuration",
+        ),
+    ];
+    for (i, (text_in, expected)) in cases.iter().enumerate() {
+        let path = tmp.path().join(format!("bad{i}.toml"));
+        std::fs::write(&path, text_in).unwrap();
+        let o = dlscan(&[
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            tmp.path().join(format!("out{i}")).to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "case {i}");
+        let stderr = text(&o.stderr);
+        assert!(
+            stderr.contains(expected),
+            "case {i}: expected `{expected}` in:\n{stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "case {i}: {stderr}");
+    }
+    let o = dlscan(&["run", "/no/such/config.toml"]);
+    assert!(text(&o.stderr).contains("cannot read configuration /no/such/config.toml"));
+}
