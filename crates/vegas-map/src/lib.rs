@@ -1,0 +1,637 @@
+//! VEGAS adaptive maps.
+//!
+//! An [`AdaptiveMap`] is a separable, piecewise-linear map from the unit cube
+//! y ∈ [0,1]^D to a box x ∈ Π_d [a_d, b_d]. Along each direction the box is cut into
+//! increments that each take up the same share of y, so drawing y uniformly puts more
+//! points where increments are narrow: the density of x is 1/J(x), with J the map's
+//! Jacobian. Training on weighted samples ([`AdaptiveMap::adapt_to_samples`]) narrows the
+//! increments where the weight is large, which is G. P. Lepage's VEGAS algorithm for
+//! adaptive importance sampling.
+//!
+//! The training follows the `AdaptiveMap` of the Python package `vegas` (6.x) step for
+//! step, summation orders included, so a map trained here on the same data has the same
+//! grid to the last bit.
+//!
+//! ```
+//! use ndarray::{Array1, Array2};
+//! use rand::SeedableRng;
+//! use rand_xoshiro::Xoshiro256PlusPlus;
+//! use vegas_map::{AdaptiveMap, TrainingParams};
+//!
+//! // Train a map of [0, 1]² on a peak at (0.3, 0.6).
+//! let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+//! let mut map = AdaptiveMap::uniform(&[(0.0, 1.0), (0.0, 1.0)], 10).unwrap();
+//! let x = map.sample(5000, &mut rng).x;
+//! let f: Array1<f64> = x.rows().into_iter()
+//!     .map(|p| (-50.0 * ((p[0] - 0.3).powi(2) + (p[1] - 0.6).powi(2))).exp())
+//!     .collect();
+//! map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+//!
+//! // Points drawn through the trained map crowd around the peak.
+//! let s = map.sample(10_000, &mut rng);
+//! let near = s.x.rows().into_iter().filter(|p| (p[0] - 0.3).abs() < 0.15 && (p[1] - 0.6).abs() < 0.15).count();
+//! assert!(near > 5_000, "{near} of 10000 near the peak (9 % for uniform sampling)");
+//! ```
+
+mod lookup;
+
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use lookup::EdgeLookup;
+
+/// The floor vegas gives every training weight (10^(min_10_exp + 50) for doubles), so that
+/// no increment ever gets a zero share.
+pub const TINY: f64 = 1e-257;
+
+/// vegas' default `maxinc_axis`: [`AdaptiveMap::adapt_to_samples`] ends with at least this
+/// many increments per direction.
+pub const DEFAULT_MAXINC_AXIS: usize = 1000;
+
+/// Errors from building or training a map.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum VegasError {
+    #[error("a map needs at least one direction")]
+    NoDirections,
+    #[error("direction {dim}: needs at least 2 edges, got {got}")]
+    TooFewEdges { dim: usize, got: usize },
+    #[error("direction {dim}: edges must be finite and strictly increasing")]
+    BadEdges { dim: usize },
+    #[error("the number of increments must be at least 1")]
+    ZeroIncrements,
+    #[error("expected {expected} values of ninc (one, or one per direction), got {got}")]
+    NincLength { expected: usize, got: usize },
+    #[error("shape mismatch: {0}")]
+    Shape(String),
+    #[error("not enough samples to train: {n} points give {ninc} increments (need n >= 20)")]
+    NotEnoughSamples { n: usize, ninc: usize },
+    #[error("non-finite value in {0}")]
+    NonFinite(&'static str),
+}
+
+/// Training accumulators: per direction and increment, the sum of |w| and the count
+/// (which starts at [`TINY`], so an empty increment has mean 0, not NaN).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Accumulators {
+    sum: Vec<Vec<f64>>,
+    count: Vec<Vec<f64>>,
+}
+
+/// Settings of [`AdaptiveMap::adapt_to_samples`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrainingParams {
+    /// Training iterations (vegas' `nitn`, default 5).
+    pub nitn: usize,
+    /// Damping exponent: larger follows the data faster (default 1).
+    pub alpha: f64,
+    /// Increments per direction at the end are max(current, maxinc_axis) (default 1000,
+    /// as vegas).
+    pub maxinc_axis: usize,
+}
+
+impl Default for TrainingParams {
+    fn default() -> Self {
+        TrainingParams {
+            nitn: 5,
+            alpha: 1.0,
+            maxinc_axis: DEFAULT_MAXINC_AXIS,
+        }
+    }
+}
+
+/// Points drawn through a map: `x` (n × D, in the box) and their Jacobians (the density of
+/// each point is 1/jac, relative to the box's volume being 1 in y).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Samples {
+    pub x: Array2<f64>,
+    pub jac: Array1<f64>,
+}
+
+/// A separable piecewise-linear map from [0,1]^D to a box. See the crate documentation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SerializedMap", into = "SerializedMap")]
+pub struct AdaptiveMap {
+    /// Edges g_{d,0} < … < g_{d,N_d} per direction.
+    grid: Vec<Vec<f64>>,
+    /// Widths Δ_{d,i} = g_{d,i+1} − g_{d,i}.
+    inc: Vec<Vec<f64>>,
+    /// Fast right-sided search over each direction's edges.
+    lookup: Vec<EdgeLookup>,
+    training: Option<Accumulators>,
+}
+
+/// The stored form: edges and pending training data; the rest is derived on load.
+#[derive(Serialize, Deserialize)]
+struct SerializedMap {
+    grid: Vec<Vec<f64>>,
+    #[serde(default)]
+    training: Option<Accumulators>,
+}
+
+impl From<AdaptiveMap> for SerializedMap {
+    fn from(m: AdaptiveMap) -> Self {
+        SerializedMap {
+            grid: m.grid,
+            training: m.training,
+        }
+    }
+}
+
+impl TryFrom<SerializedMap> for AdaptiveMap {
+    type Error = VegasError;
+    fn try_from(s: SerializedMap) -> Result<Self, VegasError> {
+        let mut m = AdaptiveMap::new(s.grid)?;
+        if let Some(t) = &s.training {
+            let fits = |v: &Vec<Vec<f64>>| v.len() == m.dim() && v.iter().zip(&m.inc).all(|(a, b)| a.len() == b.len());
+            if !fits(&t.sum) || !fits(&t.count) {
+                return Err(VegasError::Shape("stored training data does not match the grid".into()));
+            }
+        }
+        m.training = s.training;
+        Ok(m)
+    }
+}
+
+/// Map one coordinate: (x, dx/dy).
+#[inline(always)]
+fn map_1d(grid: &[f64], inc: &[f64], y: f64) -> (f64, f64) {
+    let n = inc.len();
+    let nf = n as f64;
+    let t = y * nf;
+    let i = t.floor();
+    if i < nf {
+        // y < 0 is outside the documented domain; clamp rather than index out of bounds.
+        let iu = if i > 0.0 { i as usize } else { 0 };
+        (grid[iu] + inc[iu] * (t - i), inc[iu] * nf)
+    } else {
+        (grid[n], inc[n - 1] * nf)
+    }
+}
+
+/// Unit-interval random number with 53 random bits.
+#[inline(always)]
+fn unit(rng: &mut Xoshiro256PlusPlus) -> f64 {
+    rng.random::<f64>()
+}
+
+impl AdaptiveMap {
+    /// A map from explicit edges per direction (sorted, at least two each).
+    pub fn new(edges: Vec<Vec<f64>>) -> Result<Self, VegasError> {
+        if edges.is_empty() {
+            return Err(VegasError::NoDirections);
+        }
+        for (d, e) in edges.iter().enumerate() {
+            if e.len() < 2 {
+                return Err(VegasError::TooFewEdges { dim: d, got: e.len() });
+            }
+            if e.iter().any(|v| !v.is_finite()) || e.windows(2).any(|w| w[0] >= w[1]) {
+                return Err(VegasError::BadEdges { dim: d });
+            }
+        }
+        let mut map = AdaptiveMap {
+            inc: Vec::new(),
+            lookup: Vec::new(),
+            grid: edges,
+            training: None,
+        };
+        map.refresh();
+        Ok(map)
+    }
+
+    /// A map of the box `bounds` with `ninc` equal increments per direction: the identity
+    /// up to scaling.
+    pub fn uniform(bounds: &[(f64, f64)], ninc: usize) -> Result<Self, VegasError> {
+        if ninc == 0 {
+            return Err(VegasError::ZeroIncrements);
+        }
+        let edges = bounds
+            .iter()
+            // As numpy's linspace (i·step + lo), so grids match vegas' to the bit.
+            .map(|&(lo, hi)| {
+                let step = (hi - lo) / ninc as f64;
+                (0..=ninc).map(|i| i as f64 * step + lo).collect()
+            })
+            .collect();
+        let mut map = AdaptiveMap::new(edges)?;
+        // Make the end points exact whatever the rounding of lo + (hi - lo)·1.
+        for (g, &(_, hi)) in map.grid.iter_mut().zip(bounds) {
+            *g.last_mut().expect("non-empty") = hi;
+        }
+        map.refresh();
+        Ok(map)
+    }
+
+    /// Recompute the widths and search tables from the edges.
+    fn refresh(&mut self) {
+        self.inc = self.grid.iter().map(|g| g.windows(2).map(|w| w[1] - w[0]).collect()).collect();
+        self.lookup = self.grid.iter().map(|g| EdgeLookup::new(g)).collect();
+    }
+
+    /// Number of directions D.
+    pub fn dim(&self) -> usize {
+        self.grid.len()
+    }
+
+    /// Number of increments along direction `d`.
+    pub fn ninc(&self, d: usize) -> usize {
+        self.inc[d].len()
+    }
+
+    /// Edges along direction `d`.
+    pub fn edges(&self, d: usize) -> &[f64] {
+        &self.grid[d]
+    }
+
+    /// Widths of the increments along direction `d`.
+    pub fn widths(&self, d: usize) -> &[f64] {
+        &self.inc[d]
+    }
+
+    /// Lower and upper end of direction `d`.
+    pub fn bounds(&self, d: usize) -> (f64, f64) {
+        (self.grid[d][0], *self.grid[d].last().expect("non-empty"))
+    }
+
+    /// Per-increment means of the training weights accumulated since the last adapt, if any.
+    pub fn training_means(&self) -> Option<Vec<Vec<f64>>> {
+        self.training.as_ref().map(|t| {
+            t.sum.iter().zip(&t.count).map(|(s, c)| s.iter().zip(c).map(|(s, c)| s / c).collect()).collect()
+        })
+    }
+
+    fn check_cols(&self, what: &str, cols: usize) -> Result<(), VegasError> {
+        if cols != self.dim() {
+            return Err(VegasError::Shape(format!("{what} has {cols} columns, the map has {} directions", self.dim())));
+        }
+        Ok(())
+    }
+
+    /// x = map(y) for one point, returning the Jacobian J(y) = Π_d dx_d/dy_d.
+    /// `y` should lie in [0,1]^D.
+    pub fn map_point(&self, y: &[f64], x: &mut [f64]) -> f64 {
+        let mut jac = 1.0;
+        for d in 0..self.dim() {
+            let (xd, jd) = map_1d(&self.grid[d], &self.inc[d], y[d]);
+            x[d] = xd;
+            jac *= jd;
+        }
+        jac
+    }
+
+    /// x = map(y) for a batch (rows are points), writing Jacobians to `jac`.
+    pub fn map(&self, y: ArrayView2<f64>, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>) -> Result<(), VegasError> {
+        self.check_cols("y", y.ncols())?;
+        if x.dim() != y.dim() || jac.len() != y.nrows() {
+            return Err(VegasError::Shape("x and jac must match y".into()));
+        }
+        jac.fill(1.0);
+        for d in 0..self.dim() {
+            let (g, inc) = (&self.grid[d], &self.inc[d]);
+            for ((yv, xv), j) in y.column(d).iter().zip(x.column_mut(d)).zip(jac.iter_mut()) {
+                let (xd, jd) = map_1d(g, inc, *yv);
+                *xv = xd;
+                *j *= jd;
+            }
+        }
+        Ok(())
+    }
+
+    /// The per-direction Jacobians dx_d/dy_d for a batch.
+    pub fn jac1d(&self, y: ArrayView2<f64>) -> Result<Array2<f64>, VegasError> {
+        self.check_cols("y", y.ncols())?;
+        let mut out = Array2::zeros(y.dim());
+        for d in 0..self.dim() {
+            for (yv, o) in y.column(d).iter().zip(out.column_mut(d)) {
+                *o = map_1d(&self.grid[d], &self.inc[d], *yv).1;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inverse of one coordinate along `d`: (y, dx/dy). Outside the box y is clamped to 0
+    /// or 1 with the end increment's Jacobian; an interior edge belongs to the increment
+    /// above it (vegas' right-sided search).
+    #[inline(always)]
+    pub fn invmap_1d(&self, d: usize, x: f64) -> (f64, f64) {
+        let (g, inc) = (&self.grid[d], &self.inc[d]);
+        let n = inc.len();
+        let k = self.lookup[d].count_le(g, x);
+        if k == 0 {
+            (0.0, inc[0] * n as f64)
+        } else if k > n {
+            (1.0, inc[n - 1] * n as f64)
+        } else {
+            let i = k - 1;
+            ((i as f64 + (x - g[i]) / inc[i]) / n as f64, inc[i] * n as f64)
+        }
+    }
+
+    /// y = map⁻¹(x) for one point, returning the Jacobian at y.
+    pub fn invmap_point(&self, x: &[f64], y: &mut [f64]) -> f64 {
+        let mut jac = 1.0;
+        for d in 0..self.dim() {
+            let (yd, jd) = self.invmap_1d(d, x[d]);
+            y[d] = yd;
+            jac *= jd;
+        }
+        jac
+    }
+
+    /// y = map⁻¹(x) for a batch, writing Jacobians to `jac`.
+    pub fn invmap(&self, x: ArrayView2<f64>, mut y: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>) -> Result<(), VegasError> {
+        self.check_cols("x", x.ncols())?;
+        if y.dim() != x.dim() || jac.len() != x.nrows() {
+            return Err(VegasError::Shape("y and jac must match x".into()));
+        }
+        jac.fill(1.0);
+        for d in 0..self.dim() {
+            for ((xv, yv), j) in x.column(d).iter().zip(y.column_mut(d)).zip(jac.iter_mut()) {
+                let (yd, jd) = self.invmap_1d(d, *xv);
+                *yv = yd;
+                *j *= jd;
+            }
+        }
+        Ok(())
+    }
+
+    /// Accumulate training weights `w` (their absolute values) at unit-cube points `y`.
+    /// Points on the cube's faces (y_d = 0 or 1, which includes every x outside the box)
+    /// are ignored along that direction, as in vegas.
+    pub fn add_training_data(&mut self, y: ArrayView2<f64>, w: ArrayView1<f64>) -> Result<(), VegasError> {
+        self.check_cols("y", y.ncols())?;
+        if w.len() != y.nrows() {
+            return Err(VegasError::Shape(format!("{} weights for {} points", w.len(), y.nrows())));
+        }
+        let training = self.training.get_or_insert_with(|| Accumulators {
+            sum: self.inc.iter().map(|i| vec![0.0; i.len()]).collect(),
+            count: self.inc.iter().map(|i| vec![TINY; i.len()]).collect(),
+        });
+        let per_direction = |(d, (sum, count)): (usize, (&mut Vec<f64>, &mut Vec<f64>))| {
+            let n = sum.len() as f64;
+            for (&yv, &wv) in y.column(d).iter().zip(w.iter()) {
+                if yv > 0.0 && yv < 1.0 {
+                    let i = (yv * n).floor() as usize;
+                    sum[i] += wv.abs();
+                    count[i] += 1.0;
+                }
+            }
+        };
+        let pairs = training.sum.iter_mut().zip(training.count.iter_mut()).enumerate();
+        #[cfg(feature = "parallel")]
+        {
+            use rayon::prelude::*;
+            let pairs: Vec<_> = pairs.collect();
+            pairs.into_par_iter().for_each(per_direction);
+        }
+        #[cfg(not(feature = "parallel"))]
+        pairs.for_each(per_direction);
+        Ok(())
+    }
+
+    /// Forget accumulated training data.
+    pub fn clear(&mut self) {
+        self.training = None;
+    }
+
+    /// Re-place the edges from the accumulated training data (then cleared).
+    ///
+    /// `alpha` = 0 keeps the current density and only changes the number of increments to
+    /// `ninc` (re-binning); `alpha` > 0 smooths, normalises and damps the per-increment mean
+    /// weights before placing edges so that each new increment holds an equal share;
+    /// `alpha` < 0 uses the raw means. `ninc` is one value for every direction or one per
+    /// direction; `None` keeps the current numbers.
+    pub fn adapt(&mut self, alpha: f64, ninc: Option<&[usize]>) -> Result<(), VegasError> {
+        if !alpha.is_finite() {
+            return Err(VegasError::NonFinite("alpha"));
+        }
+        let d_count = self.dim();
+        let new_ninc: Vec<usize> = match ninc {
+            None => self.inc.iter().map(Vec::len).collect(),
+            Some([n]) => vec![*n; d_count],
+            Some(v) if v.len() == d_count => v.to_vec(),
+            Some(v) => {
+                return Err(VegasError::NincLength {
+                    expected: d_count,
+                    got: v.len(),
+                });
+            }
+        };
+        if new_ninc.contains(&0) {
+            return Err(VegasError::ZeroIncrements);
+        }
+        let training = self.training.take();
+        if new_ninc.iter().all(|&n| n == 1) {
+            for g in &mut self.grid {
+                *g = vec![g[0], *g.last().expect("non-empty")];
+            }
+            self.refresh();
+            return Ok(());
+        }
+        for d in 0..d_count {
+            let n_old = self.inc[d].len();
+            let mut a = vec![1.0; n_old];
+            if alpha != 0.0 && n_old > 1 {
+                if let Some(t) = &training {
+                    for ((ai, s), c) in a.iter_mut().zip(&t.sum[d]).zip(&t.count[d]) {
+                        *ai = s / c;
+                    }
+                }
+                if alpha > 0.0 {
+                    smooth_and_damp(&mut a, alpha);
+                }
+            }
+            self.grid[d] = place_edges(&self.grid[d], &self.inc[d], &a, new_ninc[d]);
+        }
+        self.refresh();
+        Ok(())
+    }
+
+    /// Train the map on a fixed sample: points `x` (rows, in the box) with integrand values
+    /// `f`, as vegas' `AdaptiveMap.adapt_to_samples`.
+    ///
+    /// The map is first re-binned to N_train = ⌊min(N_final, n/10)⌋ increments, where
+    /// N_final = max(current increments, `maxinc_axis`); then `nitn` times the weights
+    /// (J·f)² are accumulated at map⁻¹(x) and the map adapted with `alpha`; finally it is
+    /// re-binned to N_final. **With the default `maxinc_axis` of 1000, the map ends with at
+    /// least 1000 increments per direction whatever it had before**, as in vegas.
+    pub fn adapt_to_samples(&mut self, x: ArrayView2<f64>, f: ArrayView1<f64>, params: &TrainingParams) -> Result<(), VegasError> {
+        self.check_cols("x", x.ncols())?;
+        if f.len() != x.nrows() {
+            return Err(VegasError::Shape(format!("{} values of f for {} points", f.len(), x.nrows())));
+        }
+        if f.iter().any(|v| !v.is_finite()) {
+            return Err(VegasError::NonFinite("f"));
+        }
+        let n = x.nrows();
+        let n_final = self.inc.iter().map(Vec::len).max().unwrap_or(1).max(params.maxinc_axis);
+        let n_train = (n_final as f64).min(n as f64 / 10.0) as usize;
+        if n_train < 2 {
+            return Err(VegasError::NotEnoughSamples { n, ninc: n_train });
+        }
+        self.adapt(0.0, Some(&[n_train]))?;
+        let mut y = Array2::<f64>::zeros(x.dim());
+        let mut jac = Array1::<f64>::zeros(n);
+        for _ in 0..params.nitn {
+            self.invmap_columns(x, &mut y, &mut jac);
+            let w: Array1<f64> = jac.iter().zip(f.iter()).map(|(j, f)| (j * f) * (j * f)).collect();
+            self.add_training_data(y.view(), w.view())?;
+            self.adapt(params.alpha, Some(&[n_train]))?;
+        }
+        if n_train != n_final {
+            self.adapt(0.0, Some(&[n_final]))?;
+        }
+        Ok(())
+    }
+
+    /// invmap of a batch, direction by direction (in parallel when enabled); the Jacobian
+    /// product is then taken in direction order, as vegas does, to keep its rounding.
+    fn invmap_columns(&self, x: ArrayView2<f64>, y: &mut Array2<f64>, jac: &mut Array1<f64>) {
+        let n = x.nrows();
+        let inv_column = |d: usize| -> (Vec<f64>, Vec<f64>) {
+            let mut yd = Vec::with_capacity(n);
+            let mut jd = Vec::with_capacity(n);
+            for &xv in x.column(d) {
+                let (a, b) = self.invmap_1d(d, xv);
+                yd.push(a);
+                jd.push(b);
+            }
+            (yd, jd)
+        };
+        #[cfg(feature = "parallel")]
+        let columns: Vec<(Vec<f64>, Vec<f64>)> = {
+            use rayon::prelude::*;
+            (0..self.dim()).into_par_iter().map(inv_column).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let columns: Vec<(Vec<f64>, Vec<f64>)> = (0..self.dim()).map(inv_column).collect();
+        jac.fill(1.0);
+        for (d, (yd, jd)) in columns.into_iter().enumerate() {
+            y.column_mut(d).iter_mut().zip(yd).for_each(|(o, v)| *o = v);
+            jac.iter_mut().zip(jd).for_each(|(j, v)| *j *= v);
+        }
+    }
+
+    /// Draw `n` points through the map with `rng` (uniform y, then x = map(y)).
+    pub fn sample(&self, n: usize, rng: &mut Xoshiro256PlusPlus) -> Samples {
+        let d = self.dim();
+        let mut x = Array2::<f64>::zeros((n, d));
+        let mut jac = Array1::<f64>::zeros(n);
+        self.fill_samples(x.view_mut(), jac.view_mut(), rng);
+        Samples { x, jac }
+    }
+
+    fn fill_samples(&self, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
+        let d = self.dim();
+        for (mut row, j) in x.rows_mut().into_iter().zip(jac.iter_mut()) {
+            let mut jj = 1.0;
+            for k in 0..d {
+                let (xv, jd) = map_1d(&self.grid[k], &self.inc[k], unit(rng));
+                row[k] = xv;
+                jj *= jd;
+            }
+            *j = jj;
+        }
+    }
+
+    /// Draw `n` points in parallel. The points depend only on `rng`'s state, not on the
+    /// number of threads: blocks of [`SAMPLE_BLOCK`] points use generators split off
+    /// `rng` by `jump()`, and `rng` is advanced past all of them with `long_jump()`.
+    #[cfg(feature = "parallel")]
+    pub fn sample_parallel(&self, n: usize, rng: &mut Xoshiro256PlusPlus) -> Samples {
+        use rayon::prelude::*;
+        let d = self.dim();
+        let mut x = Array2::<f64>::zeros((n, d));
+        let mut jac = Array1::<f64>::zeros(n);
+        let mut streams = Vec::with_capacity(n.div_ceil(SAMPLE_BLOCK));
+        let mut stream = rng.clone();
+        for _ in 0..n.div_ceil(SAMPLE_BLOCK) {
+            streams.push(stream.clone());
+            stream.jump();
+        }
+        rng.long_jump();
+        let blocks: Vec<_> = x
+            .axis_chunks_iter_mut(Axis(0), SAMPLE_BLOCK)
+            .zip(jac.axis_chunks_iter_mut(Axis(0), SAMPLE_BLOCK))
+            .zip(streams)
+            .collect();
+        blocks.into_par_iter().for_each(|((xb, jb), mut r)| self.fill_samples(xb, jb, &mut r));
+        Samples { x, jac }
+    }
+}
+
+/// Points per independent random stream in [`AdaptiveMap::sample_parallel`].
+pub const SAMPLE_BLOCK: usize = 8192;
+
+/// Smooth the per-increment weights (7:1 at the ends, 1:6:1 inside), normalise them
+/// (summing the two ends first, as vegas does), add [`TINY`], then damp each with
+/// ((1 − r)/(−ln r))^alpha.
+fn smooth_and_damp(a: &mut [f64], alpha: f64) {
+    let n = a.len();
+    let mut s = vec![0.0; n];
+    s[0] = (7.0 * a[0] + a[1]).abs() / 8.0;
+    s[n - 1] = (7.0 * a[n - 1] + a[n - 2]).abs() / 8.0;
+    for i in 1..n - 1 {
+        s[i] = (6.0 * a[i] + a[i - 1] + a[i + 1]).abs() / 8.0;
+    }
+    let mut total = s[0] + s[n - 1];
+    for v in &s[1..n - 1] {
+        total += v;
+    }
+    if total > 0.0 {
+        for (ai, si) in a.iter_mut().zip(&s) {
+            *ai = si / total + TINY;
+        }
+    } else {
+        a.fill(TINY);
+    }
+    for ai in a.iter_mut() {
+        if *ai > 0.0 && *ai <= 0.99999999 {
+            *ai = ((1.0 - *ai) / -ai.ln()).powf(alpha);
+        }
+    }
+}
+
+/// New edges so that each of `n_new` increments holds an equal share of the weight `a`,
+/// spread uniformly inside each old increment.
+fn place_edges(grid: &[f64], inc: &[f64], a: &[f64], n_new: usize) -> Vec<f64> {
+    let n_old = inc.len();
+    let mut total = 0.0;
+    for v in a {
+        total += v;
+    }
+    // Only raw (alpha < 0) all-zero weights can sum to zero; spread uniformly then.
+    let uniform;
+    let a = if total > 0.0 && total.is_finite() {
+        a
+    } else {
+        uniform = vec![1.0; n_old];
+        total = n_old as f64;
+        &uniform
+    };
+    let tau = total / n_new as f64;
+    let mut edges = vec![0.0; n_new + 1];
+    edges[0] = grid[0];
+    edges[n_new] = grid[n_old];
+    let mut rho = 0.0;
+    let mut j: isize = -1;
+    for edge in edges.iter_mut().take(n_new).skip(1) {
+        while rho < tau {
+            j += 1;
+            if j as usize >= n_old {
+                break;
+            }
+            rho += a[j as usize];
+        }
+        if j as usize >= n_old {
+            // Round-off exhausted the weight: the remaining edges sit at the upper end.
+            *edge = grid[n_old];
+            continue;
+        }
+        rho -= tau;
+        let ju = j as usize;
+        *edge = grid[ju + 1] - (rho / a[ju]) * inc[ju];
+    }
+    edges
+}
