@@ -10,7 +10,10 @@ use vegas_map::{AdaptiveMap, TrainingParams};
 
 fn peaked_sample(n: usize, dim: usize) -> (Array2<f64>, Array1<f64>) {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
-    let x = AdaptiveMap::uniform(&vec![(0.0, 1.0); dim], 1).unwrap().sample(n, &mut rng).x;
+    let x = AdaptiveMap::uniform(&vec![(0.0, 1.0); dim], 1)
+        .unwrap()
+        .sample(n, &mut rng)
+        .x;
     let centre: Vec<f64> = (0..dim).map(|d| 0.2 + 0.6 * d as f64 / (dim - 1) as f64).collect();
     let f = x
         .rows()
@@ -28,7 +31,8 @@ fn adapt(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("5d_ninc100_nitn5", n), &n, |b, _| {
             b.iter(|| {
                 let mut map = AdaptiveMap::uniform(&[(0.0, 1.0); 5], 100).unwrap();
-                map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+                map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default())
+                    .unwrap();
                 black_box(map)
             })
         });
@@ -39,7 +43,8 @@ fn adapt(c: &mut Criterion) {
 fn sample(c: &mut Criterion) {
     let (x, f) = peaked_sample(10_000, 5);
     let mut map = AdaptiveMap::uniform(&[(0.0, 1.0); 5], 100).unwrap();
-    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default())
+        .unwrap();
     let mut group = c.benchmark_group("sample_5d");
     group.sample_size(20);
     for n in [10_000usize, 100_000, 1_000_000] {
@@ -47,9 +52,24 @@ fn sample(c: &mut Criterion) {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
             b.iter(|| black_box(map.sample(n, &mut rng)))
         });
+        group.bench_with_input(BenchmarkId::new("sequential_reused_buffer", n), &n, |b, &n| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let mut x = ndarray::Array2::zeros((n, 5));
+            let mut jac = ndarray::Array1::zeros(n);
+            b.iter(|| map.sample_into(x.view_mut(), jac.view_mut(), &mut rng).unwrap())
+        });
         group.bench_with_input(BenchmarkId::new("parallel", n), &n, |b, &n| {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
             b.iter(|| black_box(map.sample_parallel(n, &mut rng)))
+        });
+        group.bench_with_input(BenchmarkId::new("parallel_reused_buffer", n), &n, |b, &n| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+            let mut x = ndarray::Array2::zeros((n, 5));
+            let mut jac = ndarray::Array1::zeros(n);
+            b.iter(|| {
+                map.sample_parallel_into(x.view_mut(), jac.view_mut(), &mut rng)
+                    .unwrap()
+            })
         });
     }
     group.finish();

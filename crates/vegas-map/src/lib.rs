@@ -36,7 +36,7 @@
 mod lookup;
 
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, ArrayViewMut2, Axis};
-use rand::RngExt;
+use rand::{Rng, RngExt};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
@@ -78,6 +78,10 @@ struct Accumulators {
     sum: Vec<Vec<f64>>,
     count: Vec<Vec<f64>>,
 }
+
+/// Per direction, each training point's increment (or `u32::MAX` on a face of the cube)
+/// and Jacobian factor.
+type LocatedPoints = (Vec<u32>, Vec<f64>);
 
 /// Settings of [`AdaptiveMap::adapt_to_samples`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -160,11 +164,11 @@ fn map_1d(grid: &[f64], inc: &[f64], y: f64) -> (f64, f64) {
     let n = inc.len();
     let nf = n as f64;
     let t = y * nf;
-    let i = t.floor();
-    if i < nf {
-        // y < 0 is outside the documented domain; clamp rather than index out of bounds.
-        let iu = if i > 0.0 { i as usize } else { 0 };
-        (grid[iu] + inc[iu] * (t - i), inc[iu] * nf)
+    // Truncation is floor for t ≥ 0 and, unlike `floor`, needs no library call on baseline
+    // x86-64; y < 0 lies outside the domain and is clamped to the first increment.
+    let i = if t > 0.0 { t as usize } else { 0 };
+    if i < n {
+        (grid[i] + inc[i] * (t - i as f64), inc[i] * nf)
     } else {
         (grid[n], inc[n - 1] * nf)
     }
@@ -225,7 +229,11 @@ impl AdaptiveMap {
 
     /// Recompute the widths and search tables from the edges.
     fn refresh(&mut self) {
-        self.inc = self.grid.iter().map(|g| g.windows(2).map(|w| w[1] - w[0]).collect()).collect();
+        self.inc = self
+            .grid
+            .iter()
+            .map(|g| g.windows(2).map(|w| w[1] - w[0]).collect())
+            .collect();
         self.lookup = self.grid.iter().map(|g| EdgeLookup::new(g)).collect();
     }
 
@@ -257,13 +265,20 @@ impl AdaptiveMap {
     /// Per-increment means of the training weights accumulated since the last adapt, if any.
     pub fn training_means(&self) -> Option<Vec<Vec<f64>>> {
         self.training.as_ref().map(|t| {
-            t.sum.iter().zip(&t.count).map(|(s, c)| s.iter().zip(c).map(|(s, c)| s / c).collect()).collect()
+            t.sum
+                .iter()
+                .zip(&t.count)
+                .map(|(s, c)| s.iter().zip(c).map(|(s, c)| s / c).collect())
+                .collect()
         })
     }
 
     fn check_cols(&self, what: &str, cols: usize) -> Result<(), VegasError> {
         if cols != self.dim() {
-            return Err(VegasError::Shape(format!("{what} has {cols} columns, the map has {} directions", self.dim())));
+            return Err(VegasError::Shape(format!(
+                "{what} has {cols} columns, the map has {} directions",
+                self.dim()
+            )));
         }
         Ok(())
     }
@@ -281,7 +296,12 @@ impl AdaptiveMap {
     }
 
     /// x = map(y) for a batch (rows are points), writing Jacobians to `jac`.
-    pub fn map(&self, y: ArrayView2<f64>, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>) -> Result<(), VegasError> {
+    pub fn map(
+        &self,
+        y: ArrayView2<f64>,
+        mut x: ArrayViewMut2<f64>,
+        mut jac: ArrayViewMut1<f64>,
+    ) -> Result<(), VegasError> {
         self.check_cols("y", y.ncols())?;
         if x.dim() != y.dim() || jac.len() != y.nrows() {
             return Err(VegasError::Shape("x and jac must match y".into()));
@@ -340,7 +360,12 @@ impl AdaptiveMap {
     }
 
     /// y = map⁻¹(x) for a batch, writing Jacobians to `jac`.
-    pub fn invmap(&self, x: ArrayView2<f64>, mut y: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>) -> Result<(), VegasError> {
+    pub fn invmap(
+        &self,
+        x: ArrayView2<f64>,
+        mut y: ArrayViewMut2<f64>,
+        mut jac: ArrayViewMut1<f64>,
+    ) -> Result<(), VegasError> {
         self.check_cols("x", x.ncols())?;
         if y.dim() != x.dim() || jac.len() != x.nrows() {
             return Err(VegasError::Shape("y and jac must match x".into()));
@@ -362,7 +387,11 @@ impl AdaptiveMap {
     pub fn add_training_data(&mut self, y: ArrayView2<f64>, w: ArrayView1<f64>) -> Result<(), VegasError> {
         self.check_cols("y", y.ncols())?;
         if w.len() != y.nrows() {
-            return Err(VegasError::Shape(format!("{} weights for {} points", w.len(), y.nrows())));
+            return Err(VegasError::Shape(format!(
+                "{} weights for {} points",
+                w.len(),
+                y.nrows()
+            )));
         }
         let training = self.training.get_or_insert_with(|| Accumulators {
             sum: self.inc.iter().map(|i| vec![0.0; i.len()]).collect(),
@@ -372,21 +401,19 @@ impl AdaptiveMap {
             let n = sum.len() as f64;
             for (&yv, &wv) in y.column(d).iter().zip(w.iter()) {
                 if yv > 0.0 && yv < 1.0 {
-                    let i = (yv * n).floor() as usize;
+                    // y > 0, so truncation is floor.
+                    let i = (yv * n) as usize;
                     sum[i] += wv.abs();
                     count[i] += 1.0;
                 }
             }
         };
-        let pairs = training.sum.iter_mut().zip(training.count.iter_mut()).enumerate();
-        #[cfg(feature = "parallel")]
-        {
-            use rayon::prelude::*;
-            let pairs: Vec<_> = pairs.collect();
-            pairs.into_par_iter().for_each(per_direction);
-        }
-        #[cfg(not(feature = "parallel"))]
-        pairs.for_each(per_direction);
+        training
+            .sum
+            .iter_mut()
+            .zip(training.count.iter_mut())
+            .enumerate()
+            .for_each(per_direction);
         Ok(())
     }
 
@@ -429,7 +456,7 @@ impl AdaptiveMap {
             self.refresh();
             return Ok(());
         }
-        for d in 0..d_count {
+        for (d, &n_new) in new_ninc.iter().enumerate() {
             let n_old = self.inc[d].len();
             let mut a = vec![1.0; n_old];
             if alpha != 0.0 && n_old > 1 {
@@ -442,7 +469,7 @@ impl AdaptiveMap {
                     smooth_and_damp(&mut a, alpha);
                 }
             }
-            self.grid[d] = place_edges(&self.grid[d], &self.inc[d], &a, new_ninc[d]);
+            self.grid[d] = place_edges(&self.grid[d], &self.inc[d], &a, n_new);
         }
         self.refresh();
         Ok(())
@@ -456,10 +483,19 @@ impl AdaptiveMap {
     /// (J·f)² are accumulated at map⁻¹(x) and the map adapted with `alpha`; finally it is
     /// re-binned to N_final. **With the default `maxinc_axis` of 1000, the map ends with at
     /// least 1000 increments per direction whatever it had before**, as in vegas.
-    pub fn adapt_to_samples(&mut self, x: ArrayView2<f64>, f: ArrayView1<f64>, params: &TrainingParams) -> Result<(), VegasError> {
+    pub fn adapt_to_samples(
+        &mut self,
+        x: ArrayView2<f64>,
+        f: ArrayView1<f64>,
+        params: &TrainingParams,
+    ) -> Result<(), VegasError> {
         self.check_cols("x", x.ncols())?;
         if f.len() != x.nrows() {
-            return Err(VegasError::Shape(format!("{} values of f for {} points", f.len(), x.nrows())));
+            return Err(VegasError::Shape(format!(
+                "{} values of f for {} points",
+                f.len(),
+                x.nrows()
+            )));
         }
         if f.iter().any(|v| !v.is_finite()) {
             return Err(VegasError::NonFinite("f"));
@@ -471,12 +507,13 @@ impl AdaptiveMap {
             return Err(VegasError::NotEnoughSamples { n, ninc: n_train });
         }
         self.adapt(0.0, Some(&[n_train]))?;
-        let mut y = Array2::<f64>::zeros(x.dim());
-        let mut jac = Array1::<f64>::zeros(n);
+        // The sample is fixed across iterations: lay it out once as contiguous columns.
+        let columns: Vec<Vec<f64>> = x.columns().into_iter().map(|c| c.to_vec()).collect();
+        let f = f.to_vec();
+        let mut scratch = vec![(Vec::new(), Vec::new()); self.dim()];
+        let mut weights = vec![0.0; n];
         for _ in 0..params.nitn {
-            self.invmap_columns(x, &mut y, &mut jac);
-            let w: Array1<f64> = jac.iter().zip(f.iter()).map(|(j, f)| (j * f) * (j * f)).collect();
-            self.add_training_data(y.view(), w.view())?;
+            self.train_step(&columns, &f, &mut scratch, &mut weights);
             self.adapt(params.alpha, Some(&[n_train]))?;
         }
         if n_train != n_final {
@@ -485,32 +522,68 @@ impl AdaptiveMap {
         Ok(())
     }
 
-    /// invmap of a batch, direction by direction (in parallel when enabled); the Jacobian
-    /// product is then taken in direction order, as vegas does, to keep its rounding.
-    fn invmap_columns(&self, x: ArrayView2<f64>, y: &mut Array2<f64>, jac: &mut Array1<f64>) {
-        let n = x.nrows();
-        let inv_column = |d: usize| -> (Vec<f64>, Vec<f64>) {
-            let mut yd = Vec::with_capacity(n);
-            let mut jd = Vec::with_capacity(n);
-            for &xv in x.column(d) {
-                let (a, b) = self.invmap_1d(d, xv);
-                yd.push(a);
-                jd.push(b);
+    /// One training pass of `adapt_to_samples`: y = map⁻¹(x), weights (J·f)², accumulated
+    /// per increment. Same arithmetic as `invmap` followed by `add_training_data`, fused:
+    /// each direction first records every point's increment (or that it lies on a face)
+    /// and Jacobian factor, then, once J is known, adds the weights, so y is never stored.
+    fn train_step(&mut self, columns: &[Vec<f64>], f: &[f64], scratch: &mut [LocatedPoints], weights: &mut [f64]) {
+        const ON_FACE: u32 = u32::MAX;
+        let locate = |(d, (bins, jd)): (usize, &mut LocatedPoints)| {
+            let n = self.inc[d].len() as f64;
+            bins.clear();
+            jd.clear();
+            let (g, inc, lookup) = (&self.grid[d], &self.inc[d], &self.lookup[d]);
+            for &xv in &columns[d] {
+                let k = lookup.count_le(g, xv);
+                // Inside increment i, away from its ends, y = (i + (x−g_i)/Δ_i)/N lies so far
+                // from the bin boundaries that ⌊y·N⌋ = i whatever the rounding (the margin
+                // of 1e-6 dwarfs the ~1e-13 relative error of the divisions), so the two
+                // divisions are only needed near an edge.
+                if k >= 1 && k <= inc.len() {
+                    let i = k - 1;
+                    let dx = xv - g[i];
+                    if dx >= 1.000001e-6 * inc[i] && dx <= 0.999999 * inc[i] {
+                        bins.push(i as u32);
+                        jd.push(inc[i] * n);
+                        continue;
+                    }
+                }
+                let (y, j) = self.invmap_1d(d, xv);
+                // 0 < y < 1, so truncation is floor.
+                bins.push(if y > 0.0 && y < 1.0 { (y * n) as u32 } else { ON_FACE });
+                jd.push(j);
             }
-            (yd, jd)
         };
-        #[cfg(feature = "parallel")]
-        let columns: Vec<(Vec<f64>, Vec<f64>)> = {
-            use rayon::prelude::*;
-            (0..self.dim()).into_par_iter().map(inv_column).collect()
-        };
-        #[cfg(not(feature = "parallel"))]
-        let columns: Vec<(Vec<f64>, Vec<f64>)> = (0..self.dim()).map(inv_column).collect();
-        jac.fill(1.0);
-        for (d, (yd, jd)) in columns.into_iter().enumerate() {
-            y.column_mut(d).iter_mut().zip(yd).for_each(|(o, v)| *o = v);
-            jac.iter_mut().zip(jd).for_each(|(j, v)| *j *= v);
+        // Sequential on purpose: a pass is well under a millisecond, less than what waking
+        // a thread pool twice per iteration costs on small machines.
+        scratch.iter_mut().enumerate().for_each(locate);
+
+        // J = Π_d J_d in direction order (vegas' rounding), then w = (J·f)².
+        weights.fill(1.0);
+        for (_, jd) in scratch.iter() {
+            weights.iter_mut().zip(jd).for_each(|(w, j)| *w *= j);
         }
+        weights.iter_mut().zip(f).for_each(|(w, f)| *w = (*w * f) * (*w * f));
+
+        let training = self.training.get_or_insert_with(|| Accumulators {
+            sum: self.inc.iter().map(|i| vec![0.0; i.len()]).collect(),
+            count: self.inc.iter().map(|i| vec![TINY; i.len()]).collect(),
+        });
+        let weights = &*weights;
+        let accumulate = |((sum, count), (bins, _)): ((&mut Vec<f64>, &mut Vec<f64>), &LocatedPoints)| {
+            for (&b, &w) in bins.iter().zip(weights) {
+                if b != ON_FACE {
+                    sum[b as usize] += w.abs();
+                    count[b as usize] += 1.0;
+                }
+            }
+        };
+        training
+            .sum
+            .iter_mut()
+            .zip(training.count.iter_mut())
+            .zip(scratch.iter())
+            .for_each(accumulate);
     }
 
     /// Draw `n` points through the map with `rng` (uniform y, then x = map(y)).
@@ -522,17 +595,62 @@ impl AdaptiveMap {
         Samples { x, jac }
     }
 
+    /// Fill rows of `x` (standard layout) and `jac` with draws through the map.
+    ///
+    /// The hot loop of candidate generation. Each coordinate comes from 52 random bits u:
+    /// with y = u/2^52, the increment index ⌊y·N⌋ and the fraction y·N − ⌊y·N⌋ are exact
+    /// integer operations on u·N, which avoids float conversions and rounding (for
+    /// N ≤ 4096, so that u·N fits in 64 bits; larger grids take the float path).
     fn fill_samples(&self, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
+        const FRACTION_BITS: u32 = 52;
+        const MASK: u64 = (1 << FRACTION_BITS) - 1;
+        const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
         let d = self.dim();
-        for (mut row, j) in x.rows_mut().into_iter().zip(jac.iter_mut()) {
+        let x = x.as_slice_mut().expect("sample buffers are contiguous");
+        let jac = jac.as_slice_mut().expect("sample buffers are contiguous");
+        if self.inc.iter().any(|inc| inc.len() > 4096) {
+            for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
+                let mut jj = 1.0;
+                for ((xv, g), inc) in row.iter_mut().zip(&self.grid).zip(&self.inc) {
+                    let (v, jd) = map_1d(g, inc, unit(rng));
+                    *xv = v;
+                    jj *= jd;
+                }
+                *j = jj;
+            }
+            return;
+        }
+        for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
             let mut jj = 1.0;
-            for k in 0..d {
-                let (xv, jd) = map_1d(&self.grid[k], &self.inc[k], unit(rng));
-                row[k] = xv;
-                jj *= jd;
+            for ((xv, g), inc) in row.iter_mut().zip(&self.grid).zip(&self.inc) {
+                let n = inc.len() as u64;
+                let un = (rng.next_u64() >> (64 - FRACTION_BITS)) * n;
+                let i = (un >> FRACTION_BITS) as usize;
+                // 1.fraction − 1 is the fraction, exactly.
+                let frac = f64::from_bits((un & MASK) | ONE_BITS) - 1.0;
+                *xv = g[i] + inc[i] * frac;
+                jj *= inc[i] * n as f64;
             }
             *j = jj;
         }
+    }
+
+    /// Draw `x.nrows()` points into caller-owned buffers (standard layout), so a caller
+    /// drawing every iteration reuses its memory instead of faulting in new pages.
+    pub fn sample_into(
+        &self,
+        x: ArrayViewMut2<f64>,
+        jac: ArrayViewMut1<f64>,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<(), VegasError> {
+        self.check_cols("x", x.ncols())?;
+        if jac.len() != x.nrows() || !x.is_standard_layout() {
+            return Err(VegasError::Shape(
+                "x must be contiguous rows and jac one value per row".into(),
+            ));
+        }
+        self.fill_samples(x, jac, rng);
+        Ok(())
     }
 
     /// Draw `n` points in parallel. The points depend only on `rng`'s state, not on the
@@ -540,24 +658,49 @@ impl AdaptiveMap {
     /// `rng` by `jump()`, and `rng` is advanced past all of them with `long_jump()`.
     #[cfg(feature = "parallel")]
     pub fn sample_parallel(&self, n: usize, rng: &mut Xoshiro256PlusPlus) -> Samples {
-        use rayon::prelude::*;
-        let d = self.dim();
-        let mut x = Array2::<f64>::zeros((n, d));
+        let mut x = Array2::<f64>::zeros((n, self.dim()));
         let mut jac = Array1::<f64>::zeros(n);
-        let mut streams = Vec::with_capacity(n.div_ceil(SAMPLE_BLOCK));
+        self.fill_parallel(x.view_mut(), jac.view_mut(), rng);
+        Samples { x, jac }
+    }
+
+    /// [`AdaptiveMap::sample_parallel`] into caller-owned buffers (see
+    /// [`AdaptiveMap::sample_into`] for why reusing them pays).
+    #[cfg(feature = "parallel")]
+    pub fn sample_parallel_into(
+        &self,
+        x: ArrayViewMut2<f64>,
+        jac: ArrayViewMut1<f64>,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<(), VegasError> {
+        self.check_cols("x", x.ncols())?;
+        if jac.len() != x.nrows() || !x.is_standard_layout() {
+            return Err(VegasError::Shape(
+                "x must be contiguous rows and jac one value per row".into(),
+            ));
+        }
+        self.fill_parallel(x, jac, rng);
+        Ok(())
+    }
+
+    #[cfg(feature = "parallel")]
+    fn fill_parallel(&self, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
+        use rayon::prelude::*;
+        let blocks = x.nrows().div_ceil(SAMPLE_BLOCK);
+        let mut streams = Vec::with_capacity(blocks);
         let mut stream = rng.clone();
-        for _ in 0..n.div_ceil(SAMPLE_BLOCK) {
+        for _ in 0..blocks {
             streams.push(stream.clone());
             stream.jump();
         }
         rng.long_jump();
-        let blocks: Vec<_> = x
+        let work: Vec<_> = x
             .axis_chunks_iter_mut(Axis(0), SAMPLE_BLOCK)
             .zip(jac.axis_chunks_iter_mut(Axis(0), SAMPLE_BLOCK))
             .zip(streams)
             .collect();
-        blocks.into_par_iter().for_each(|((xb, jb), mut r)| self.fill_samples(xb, jb, &mut r));
-        Samples { x, jac }
+        work.into_par_iter()
+            .for_each(|((xb, jb), mut r)| self.fill_samples(xb, jb, &mut r));
     }
 }
 
@@ -588,7 +731,9 @@ fn smooth_and_damp(a: &mut [f64], alpha: f64) {
     }
     for ai in a.iter_mut() {
         if *ai > 0.0 && *ai <= 0.99999999 {
-            *ai = ((1.0 - *ai) / -ai.ln()).powf(alpha);
+            let r = (1.0 - *ai) / -ai.ln();
+            // pow(r, 1) is r exactly; skipping the call keeps the result and saves time.
+            *ai = if alpha == 1.0 { r } else { r.powf(alpha) };
         }
     }
 }

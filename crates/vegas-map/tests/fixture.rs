@@ -46,7 +46,8 @@ fn case_2d_adapt_to_samples_matches_vegas() {
     let x = array2(&c["x"]);
     let f = Array1::from(floats(&c["f"]));
     let mut map = AdaptiveMap::uniform(&[(0.0, 1.0), (0.0, 1.0)], 10).unwrap();
-    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default())
+        .unwrap();
     assert_eq!(map.ninc(0), c["final_ninc"].as_u64().unwrap() as usize);
     assert_grid("case_2d final grid", &map, &matrix(&c["grid"]));
 
@@ -97,9 +98,16 @@ fn case_5d_matches_vegas() {
     let fx = fixture();
     let c = &fx["case_5d"];
     let raw = include_bytes!("fixtures/case_5d_x.f64");
-    let values: Vec<f64> = raw.chunks_exact(8).map(|b| f64::from_le_bytes(b.try_into().unwrap())).collect();
+    let values: Vec<f64> = raw
+        .chunks_exact(8)
+        .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
+        .collect();
     let x = Array2::from_shape_vec((10_000, 5), values).unwrap();
-    assert_close("regenerated x", x.slice(ndarray::s![0..3, ..]).to_owned().as_slice().unwrap(), &matrix(&c["x_first_rows"]).concat());
+    assert_close(
+        "regenerated x",
+        x.slice(ndarray::s![0..3, ..]).to_owned().as_slice().unwrap(),
+        &matrix(&c["x_first_rows"]).concat(),
+    );
     let centre = [0.2, 0.35, 0.5, 0.65, 0.8];
     let f: Array1<f64> = x
         .rows()
@@ -110,7 +118,8 @@ fn case_5d_matches_vegas() {
     let total: f64 = f.iter().sum();
     assert!((total - c["f_sum"].as_f64().unwrap()).abs() < 1e-9);
     let mut map = AdaptiveMap::uniform(&[(0.0, 1.0); 5], 100).unwrap();
-    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default())
+        .unwrap();
     assert_grid("case_5d grid", &map, &matrix(&c["grid"]));
 }
 
@@ -137,7 +146,8 @@ fn zero_and_partially_zero_weights() {
     let x = array2(&fx["case_2d"]["x"]);
     let f = Array1::zeros(x.nrows());
     let mut map = AdaptiveMap::uniform(&[(0.0, 1.0), (0.0, 1.0)], 10).unwrap();
-    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()).unwrap();
+    map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default())
+        .unwrap();
     assert_grid("zero weights", &map, &matrix(&c["grid"]));
     assert!(map.edges(0).iter().all(|e| e.is_finite()));
 

@@ -17,7 +17,10 @@ fn trained_map(dim: usize, lo: f64, width: f64, centre: f64, sharpness: f64, see
         .into_iter()
         .map(|p| (-sharpness * p.iter().map(|v| ((v - lo) / width - centre).powi(2)).sum::<f64>()).exp())
         .collect();
-    let params = TrainingParams { maxinc_axis: 60, ..Default::default() };
+    let params = TrainingParams {
+        maxinc_axis: 60,
+        ..Default::default()
+    };
     map.adapt_to_samples(x.view(), f.view(), &params).unwrap();
     map
 }
@@ -110,15 +113,21 @@ fn trained_sampling_has_density_one_over_jacobian() {
     let f = |p: ndarray::ArrayView1<f64>| (-80.0 * ((p[0] - 0.4).powi(2) + (p[1] - 0.4).powi(2))).exp();
     let estimates: Vec<f64> = s.x.rows().into_iter().zip(&s.jac).map(|(p, j)| f(p) * j).collect();
     let mean = estimates.iter().sum::<f64>() / estimates.len() as f64;
-    let exact = std::f64::consts::PI / 80.0 * (statrs_erf(0.6 * 80f64.sqrt()) + statrs_erf(0.4 * 80f64.sqrt())).powi(2) / 4.0;
+    let exact =
+        std::f64::consts::PI / 80.0 * (statrs_erf(0.6 * 80f64.sqrt()) + statrs_erf(0.4 * 80f64.sqrt())).powi(2) / 4.0;
     assert!((mean - exact).abs() < 2e-3 * exact, "{mean} vs {exact}");
     // and with much less variance than uniform sampling.
     let var_map = estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / estimates.len() as f64;
-    let uniform = AdaptiveMap::uniform(&[(0.0, 1.0); 2], 1).unwrap().sample(200_000, &mut Xoshiro256PlusPlus::seed_from_u64(2));
+    let uniform = AdaptiveMap::uniform(&[(0.0, 1.0); 2], 1)
+        .unwrap()
+        .sample(200_000, &mut Xoshiro256PlusPlus::seed_from_u64(2));
     let plain: Vec<f64> = uniform.x.rows().into_iter().map(f).collect();
     let m = plain.iter().sum::<f64>() / plain.len() as f64;
     let var_uniform = plain.iter().map(|e| (e - m).powi(2)).sum::<f64>() / plain.len() as f64;
-    assert!(var_map < var_uniform / 10.0, "variance {var_map} vs uniform {var_uniform}");
+    assert!(
+        var_map < var_uniform / 10.0,
+        "variance {var_map} vs uniform {var_uniform}"
+    );
 }
 
 /// erf by Abramowitz–Stegun 7.1.26 is too coarse here; use the series/continued fraction
@@ -144,31 +153,62 @@ fn statrs_erf(x: f64) -> f64 {
 fn serde_round_trip_keeps_the_map() {
     let mut map = trained_map(2, -1.0, 2.0, 0.7, 30.0, 4);
     let y = Array2::from_shape_vec((3, 2), vec![0.1, 0.2, 0.5, 0.5, 0.9, 0.3]).unwrap();
-    map.add_training_data(y.view(), Array1::from(vec![1.0, 2.0, 3.0]).view()).unwrap();
+    map.add_training_data(y.view(), Array1::from(vec![1.0, 2.0, 3.0]).view())
+        .unwrap();
     let text = serde_json::to_string(&map).unwrap();
     let back: AdaptiveMap = serde_json::from_str(&text).unwrap();
     assert_eq!(back, map);
     let bad = text.replace("-1.0", "5.0");
-    assert!(serde_json::from_str::<AdaptiveMap>(&bad).is_err(), "non-increasing edges are refused on load");
+    assert!(
+        serde_json::from_str::<AdaptiveMap>(&bad).is_err(),
+        "non-increasing edges are refused on load"
+    );
 }
 
 #[test]
 fn bad_input_is_refused() {
     assert_eq!(AdaptiveMap::new(vec![]).unwrap_err(), VegasError::NoDirections);
-    assert!(matches!(AdaptiveMap::new(vec![vec![0.0]]), Err(VegasError::TooFewEdges { .. })));
-    assert!(matches!(AdaptiveMap::new(vec![vec![0.0, 1.0, 0.5]]), Err(VegasError::BadEdges { dim: 0 })));
-    assert!(matches!(AdaptiveMap::new(vec![vec![0.0, f64::NAN]]), Err(VegasError::BadEdges { dim: 0 })));
-    assert_eq!(AdaptiveMap::uniform(&[(0.0, 1.0)], 0).unwrap_err(), VegasError::ZeroIncrements);
+    assert!(matches!(
+        AdaptiveMap::new(vec![vec![0.0]]),
+        Err(VegasError::TooFewEdges { .. })
+    ));
+    assert!(matches!(
+        AdaptiveMap::new(vec![vec![0.0, 1.0, 0.5]]),
+        Err(VegasError::BadEdges { dim: 0 })
+    ));
+    assert!(matches!(
+        AdaptiveMap::new(vec![vec![0.0, f64::NAN]]),
+        Err(VegasError::BadEdges { dim: 0 })
+    ));
+    assert_eq!(
+        AdaptiveMap::uniform(&[(0.0, 1.0)], 0).unwrap_err(),
+        VegasError::ZeroIncrements
+    );
     let mut map = AdaptiveMap::uniform(&[(0.0, 1.0); 2], 4).unwrap();
     let x = Array2::<f64>::zeros((10, 2));
     let f = Array1::<f64>::zeros(10);
-    assert!(matches!(map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()), Err(VegasError::NotEnoughSamples { n: 10, .. })));
-    assert!(matches!(map.adapt_to_samples(x.view(), Array1::zeros(9).view(), &TrainingParams::default()), Err(VegasError::Shape(_))));
+    assert!(matches!(
+        map.adapt_to_samples(x.view(), f.view(), &TrainingParams::default()),
+        Err(VegasError::NotEnoughSamples { n: 10, .. })
+    ));
+    assert!(matches!(
+        map.adapt_to_samples(x.view(), Array1::zeros(9).view(), &TrainingParams::default()),
+        Err(VegasError::Shape(_))
+    ));
     let x3 = Array2::<f64>::zeros((30, 3));
-    assert!(matches!(map.adapt_to_samples(x3.view(), Array1::zeros(30).view(), &TrainingParams::default()), Err(VegasError::Shape(_))));
+    assert!(matches!(
+        map.adapt_to_samples(x3.view(), Array1::zeros(30).view(), &TrainingParams::default()),
+        Err(VegasError::Shape(_))
+    ));
     let mut fnan = Array1::<f64>::zeros(30);
     fnan[3] = f64::NAN;
-    assert!(matches!(map.adapt_to_samples(Array2::zeros((30, 2)).view(), fnan.view(), &TrainingParams::default()), Err(VegasError::NonFinite("f"))));
-    assert!(matches!(map.adapt(1.0, Some(&[3, 3, 3])), Err(VegasError::NincLength { expected: 2, got: 3 })));
+    assert!(matches!(
+        map.adapt_to_samples(Array2::zeros((30, 2)).view(), fnan.view(), &TrainingParams::default()),
+        Err(VegasError::NonFinite("f"))
+    ));
+    assert!(matches!(
+        map.adapt(1.0, Some(&[3, 3, 3])),
+        Err(VegasError::NincLength { expected: 2, got: 3 })
+    ));
     assert_eq!(map.adapt(1.0, Some(&[0])).unwrap_err(), VegasError::ZeroIncrements);
 }
