@@ -780,3 +780,8 @@ fn place_edges(grid: &[f64], inc: &[f64], a: &[f64], n_new: usize) -> Vec<f64> {
     }
     edges
 }
+
+/// The README's examples, compiled and run as doctests so they cannot go stale.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
