@@ -53,7 +53,9 @@ impl MlpClassifierParams {
         if let ClassWeight::Positive(w) = self.class_weight
             && !(w.is_finite() && w > 0.0)
         {
-            return Err(SurrogateError::InvalidParams(format!("positive class weight {w} must be positive")));
+            return Err(SurrogateError::InvalidParams(format!(
+                "positive class weight {w} must be positive"
+            )));
         }
         Ok(())
     }
@@ -93,7 +95,10 @@ pub struct MlpClassifier {
 
 fn check_lengths(x: ArrayView2<f64>, n: usize) -> Result<(), SurrogateError> {
     if x.nrows() != n {
-        return Err(SurrogateError::LengthMismatch { rows: x.nrows(), targets: n });
+        return Err(SurrogateError::LengthMismatch {
+            rows: x.nrows(),
+            targets: n,
+        });
     }
     if n == 0 {
         return Err(SurrogateError::Empty);
@@ -112,7 +117,13 @@ impl MlpClassifier {
         }
     }
 
-    fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<bool>, epochs: usize, reinitialised: bool) -> Result<TrainReport, SurrogateError> {
+    fn train(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView1<bool>,
+        epochs: usize,
+        reinitialised: bool,
+    ) -> Result<TrainReport, SurrogateError> {
         check_lengths(x, y.len())?;
         let f = &mut self.fitted;
         f.params.apply_threads();
@@ -132,7 +143,12 @@ impl MlpClassifier {
             out.binary_cross_entropy_with_logits::<Tensor>(target, None, Some(pw.shallow_clone()), Reduction::Mean)
         };
         let accuracy = |out: &Tensor, target: &Tensor| {
-            out.gt(0.0).to_kind(Kind::Float).eq_tensor(target).to_kind(Kind::Float).mean(Kind::Float).double_value(&[])
+            out.gt(0.0)
+                .to_kind(Kind::Float)
+                .eq_tensor(target)
+                .to_kind(Kind::Float)
+                .mean(Kind::Float)
+                .double_value(&[])
         };
         let seed = f.next_seed();
         let settings = f.params.settings(epochs, seed);

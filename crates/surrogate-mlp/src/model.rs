@@ -99,22 +99,41 @@ impl Fitted {
             extra,
         };
         let meta = dir.join(META);
-        std::fs::write(&meta, serde_json::to_string_pretty(&stored).expect("serialisable")).map_err(|e| io_error(&meta, e))
+        std::fs::write(&meta, serde_json::to_string_pretty(&stored).expect("serialisable"))
+            .map_err(|e| io_error(&meta, e))
     }
 
-    pub fn load<E: DeserializeOwned>(dir: &Path, kind: &str, outputs: usize, device: DeviceChoice) -> Result<(Fitted, E), SurrogateError> {
+    pub fn load<E: DeserializeOwned>(
+        dir: &Path,
+        kind: &str,
+        outputs: usize,
+        device: DeviceChoice,
+    ) -> Result<(Fitted, E), SurrogateError> {
         let meta = dir.join(META);
         let text = std::fs::read_to_string(&meta).map_err(|e| io_error(&meta, e))?;
         // Check what the file is before reading the kind-specific part.
         let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| io_error(&meta, e))?;
-        let (format, found) = (value["format"].as_str().unwrap_or("?"), value["kind"].as_str().unwrap_or("?"));
+        let (format, found) = (
+            value["format"].as_str().unwrap_or("?"),
+            value["kind"].as_str().unwrap_or("?"),
+        );
         if format != "dlscan-surrogate-mlp/1" || found != kind {
             return Err(io_error(&meta, format!("holds a `{found}` ({format}), not a {kind}")));
         }
         let stored: Stored<E> = serde_json::from_value(value).map_err(|e| io_error(&meta, e))?;
         let mut params = stored.params;
         params.device = device;
-        let mut fitted = Fitted::new(params, &stored.scaler.lower.iter().copied().zip(stored.scaler.upper.iter().copied()).collect::<Vec<_>>(), outputs)?;
+        let mut fitted = Fitted::new(
+            params,
+            &stored
+                .scaler
+                .lower
+                .iter()
+                .copied()
+                .zip(stored.scaler.upper.iter().copied())
+                .collect::<Vec<_>>(),
+            outputs,
+        )?;
         fitted.net.vs.load(dir.join(WEIGHTS))?;
         fitted.updates = stored.updates;
         fitted.calls = stored.calls;

@@ -5,6 +5,9 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tch::nn::{self, Module};
 use tch::{Device, Tensor};
 
+/// Named copies of a network's parameters.
+pub(crate) type Snapshot = Vec<(String, Tensor)>;
+
 /// An MLP whose parameters live in its own `VarStore`.
 #[derive(Debug)]
 pub(crate) struct Network {
@@ -29,7 +32,9 @@ impl Network {
             let bound = 1.0 / (width as f64).sqrt();
             let mut draw = |shape: &[i64]| {
                 let n: i64 = shape.iter().product();
-                let values: Vec<f32> = (0..n).map(|_| (bound * (2.0 * rng.random::<f64>() - 1.0)) as f32).collect();
+                let values: Vec<f32> = (0..n)
+                    .map(|_| (bound * (2.0 * rng.random::<f64>() - 1.0)) as f32)
+                    .collect();
                 Tensor::from_slice(&values).view(shape).to_device(device)
             };
             tch::no_grad(|| {
@@ -58,12 +63,18 @@ impl Network {
     }
 
     /// A copy of every parameter, to restore the best epoch after early stopping.
-    pub fn snapshot(&self) -> Vec<(String, Tensor)> {
-        tch::no_grad(|| self.vs.variables().into_iter().map(|(k, v)| (k, v.detach().copy())).collect())
+    pub fn snapshot(&self) -> Snapshot {
+        tch::no_grad(|| {
+            self.vs
+                .variables()
+                .into_iter()
+                .map(|(k, v)| (k, v.detach().copy()))
+                .collect()
+        })
     }
 
     /// Put back a snapshot.
-    pub fn restore(&mut self, snapshot: &[(String, Tensor)]) {
+    pub fn restore(&mut self, snapshot: &Snapshot) {
         let vars = self.vs.variables();
         tch::no_grad(|| {
             for (name, value) in snapshot {

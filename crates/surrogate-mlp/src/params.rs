@@ -116,7 +116,10 @@ impl MlpParams {
     pub fn check(&self) -> Result<(), SurrogateError> {
         let bad = |m: String| Err(SurrogateError::InvalidParams(m));
         if self.hidden.is_empty() || self.hidden.contains(&0) {
-            return bad(format!("hidden layers {:?}: need at least one layer, none of width 0", self.hidden));
+            return bad(format!(
+                "hidden layers {:?}: need at least one layer, none of width 0",
+                self.hidden
+            ));
         }
         if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
             return bad(format!("learning_rate {} must be positive", self.learning_rate));

@@ -62,7 +62,10 @@ pub struct MlpRegressor {
 
 fn check_lengths(x: ArrayView2<f64>, n: usize) -> Result<(), SurrogateError> {
     if x.nrows() != n {
-        return Err(SurrogateError::LengthMismatch { rows: x.nrows(), targets: n });
+        return Err(SurrogateError::LengthMismatch {
+            rows: x.nrows(),
+            targets: n,
+        });
     }
     if n == 0 {
         return Err(SurrogateError::Empty);
@@ -80,7 +83,13 @@ impl MlpRegressor {
         }
     }
 
-    fn train(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>, epochs: usize, reinitialised: bool) -> Result<TrainReport, SurrogateError> {
+    fn train(
+        &mut self,
+        x: ArrayView2<f64>,
+        y: ArrayView1<f64>,
+        epochs: usize,
+        reinitialised: bool,
+    ) -> Result<TrainReport, SurrogateError> {
         check_lengths(x, y.len())?;
         let f = &mut self.fitted;
         f.params.apply_threads();

@@ -15,11 +15,15 @@ pub struct BoxScaler {
 impl BoxScaler {
     pub(crate) fn new(bounds: &[(f64, f64)]) -> Result<Self, SurrogateError> {
         if bounds.is_empty() {
-            return Err(SurrogateError::InvalidParams("the parameter box has no dimension".into()));
+            return Err(SurrogateError::InvalidParams(
+                "the parameter box has no dimension".into(),
+            ));
         }
         for (d, &(lo, hi)) in bounds.iter().enumerate() {
             if !(lo.is_finite() && hi.is_finite() && lo < hi) {
-                return Err(SurrogateError::InvalidParams(format!("box dimension {d}: need finite lo < hi, got [{lo}, {hi}]")));
+                return Err(SurrogateError::InvalidParams(format!(
+                    "box dimension {d}: need finite lo < hi, got [{lo}, {hi}]"
+                )));
             }
         }
         Ok(BoxScaler {
@@ -102,7 +106,10 @@ impl TargetScaler {
 
     /// Targets as the network sees them (f32).
     pub(crate) fn scale(&self, y: ArrayView1<f64>) -> Result<Vec<f32>, SurrogateError> {
-        Ok(Self::transformed(y, self.transform)?.into_iter().map(|v| ((v - self.mean) / self.std) as f32).collect())
+        Ok(Self::transformed(y, self.transform)?
+            .into_iter()
+            .map(|v| ((v - self.mean) / self.std) as f32)
+            .collect())
     }
 
     /// Back from network output to target units.

@@ -11,7 +11,7 @@ use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Tensor, nn};
 
 use crate::error::SurrogateError;
-use crate::network::Network;
+use crate::network::{Network, Snapshot};
 
 /// Learning-rate schedule within one `fit` or `update` call.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
@@ -133,7 +133,8 @@ pub(crate) fn train(
     }
     .build(&net.vs, settings.learning_rate)?;
 
-    let mut best: Option<(f64, f64, Vec<(String, Tensor)>)> = None;
+    // (held-out loss, held-out metric, weights) of the best epoch so far.
+    let mut best: Option<(f64, f64, Snapshot)> = None;
     let mut since_best = 0;
     let (mut epochs_run, mut train_loss) = (0, f64::NAN);
     for epoch in 0..settings.epochs {
@@ -200,7 +201,9 @@ pub(crate) fn infer(net: &Network, x: &[f32], dim: usize, chunk_rows: usize) -> 
     tch::no_grad(|| {
         for start in (0..n).step_by(chunk_rows.max(1)) {
             let len = chunk_rows.min(n - start);
-            let xs = Tensor::from_slice(&x[start * dim..(start + len) * dim]).view([len as i64, dim as i64]).to_device(device);
+            let xs = Tensor::from_slice(&x[start * dim..(start + len) * dim])
+                .view([len as i64, dim as i64])
+                .to_device(device);
             let ys = net.forward(&xs).to_device(Device::Cpu).to_kind(Kind::Float).view([-1]);
             out.extend(Vec::<f32>::try_from(&ys).expect("float outputs"));
         }

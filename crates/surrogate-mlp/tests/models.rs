@@ -5,12 +5,15 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use surrogate_mlp::{
-    ClassWeight, DeviceChoice, EarlyStopping, LrSchedule, MlpClassifier, MlpParams, MlpRegressor, SurrogateError, TargetTransform,
+    ClassWeight, DeviceChoice, EarlyStopping, LrSchedule, MlpClassifier, MlpParams, MlpRegressor, SurrogateError,
+    TargetTransform,
 };
 
 fn uniform(n: usize, bounds: &[(f64, f64)], seed: u64) -> Array2<f64> {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
-    Array2::from_shape_fn((n, bounds.len()), |(_, d)| bounds[d].0 + (bounds[d].1 - bounds[d].0) * rng.random::<f64>())
+    Array2::from_shape_fn((n, bounds.len()), |(_, d)| {
+        bounds[d].0 + (bounds[d].1 - bounds[d].0) * rng.random::<f64>()
+    })
 }
 
 fn accuracy(pred: ArrayView1<bool>, truth: ArrayView1<bool>) -> f64 {
@@ -28,7 +31,8 @@ fn rates(pred: ArrayView1<bool>, truth: ArrayView1<bool>) -> (f64, f64) {
 #[test]
 fn classifier_learns_xor() {
     let bounds = [(-1.0, 1.0), (-1.0, 1.0)];
-    let label = |x: &Array2<f64>| -> Array1<bool> { x.rows().into_iter().map(|r| (r[0] > 0.0) != (r[1] > 0.0)).collect() };
+    let label =
+        |x: &Array2<f64>| -> Array1<bool> { x.rows().into_iter().map(|r| (r[0] > 0.0) != (r[1] > 0.0)).collect() };
     let (x, xt) = (uniform(4000, &bounds, 1), uniform(2000, &bounds, 2));
     let params = MlpClassifier::params(bounds.to_vec()).network(MlpParams::default().epochs(40).seed(3));
     let (model, report) = params.fit(x.view(), label(&x).view()).unwrap();
@@ -55,7 +59,14 @@ fn classifier_learns_o_3d_shells() {
     let (x, xt) = (uniform(80_000, &bounds, 11), uniform(20_000, &bounds, 12));
     let (y, yt) = (o_3d_in_target(&x), o_3d_in_target(&xt));
     let params = MlpClassifier::params(bounds.to_vec())
-        .network(MlpParams::default().epochs(60).batch_size(1024).learning_rate(3e-3).schedule(LrSchedule::Cosine { final_factor: 0.05 }).seed(5))
+        .network(
+            MlpParams::default()
+                .epochs(60)
+                .batch_size(1024)
+                .learning_rate(3e-3)
+                .schedule(LrSchedule::Cosine { final_factor: 0.05 })
+                .seed(5),
+        )
         .class_weight(ClassWeight::Positive(10.0));
     let (model, _) = params.fit(x.view(), y.view()).unwrap();
     let pred = model.predict(xt.view()).unwrap();
@@ -63,17 +74,33 @@ fn classifier_learns_o_3d_shells() {
     let (tpr, tnr) = rates(pred.view(), yt.view());
     assert!(acc >= 0.95, "held-out accuracy {acc}");
     // Not the trivial all-negative answer (which scores 99 % accuracy here).
-    assert!(tpr >= 0.8 && tnr >= 0.96, "true-positive rate {tpr}, true-negative rate {tnr}");
+    assert!(
+        tpr >= 0.8 && tnr >= 0.96,
+        "true-positive rate {tpr}, true-negative rate {tnr}"
+    );
 }
 
 #[test]
 fn regressor_fits_a_smooth_function() {
     let bounds = [(0.0, 2.0), (-1.0, 1.0)];
-    let f = |x: &Array2<f64>| -> Array1<f64> { x.rows().into_iter().map(|r| (3.0 * r[0]).sin() + r[1] * r[1] + 2.0).collect() };
+    let f = |x: &Array2<f64>| -> Array1<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| (3.0 * r[0]).sin() + r[1] * r[1] + 2.0)
+            .collect()
+    };
     let (x, xt) = (uniform(5000, &bounds, 21), uniform(2000, &bounds, 22));
     for transform in [TargetTransform::Identity, TargetTransform::Log] {
         let params = MlpRegressor::params(bounds.to_vec())
-            .network(MlpParams::default().epochs(80).seed(1).early_stopping(Some(EarlyStopping { validation_fraction: 0.1, patience: 15 })))
+            .network(
+                MlpParams::default()
+                    .epochs(80)
+                    .seed(1)
+                    .early_stopping(Some(EarlyStopping {
+                        validation_fraction: 0.1,
+                        patience: 15,
+                    })),
+            )
             .target_transform(transform);
         let (model, report) = params.fit(x.view(), f(&x).view()).unwrap();
         assert!(report.validation_metric.is_some());
@@ -86,9 +113,16 @@ fn regressor_fits_a_smooth_function() {
 #[test]
 fn updates_warm_start_and_reinitialise_on_schedule() {
     let bounds = [(-1.0, 1.0), (-1.0, 1.0)];
-    let label = |x: &Array2<f64>| -> Array1<bool> { x.rows().into_iter().map(|r| r[0] * r[0] + r[1] * r[1] < 0.5).collect() };
+    let label =
+        |x: &Array2<f64>| -> Array1<bool> { x.rows().into_iter().map(|r| r[0] * r[0] + r[1] * r[1] < 0.5).collect() };
     let x = uniform(3000, &bounds, 31);
-    let params = MlpClassifier::params(bounds.to_vec()).network(MlpParams::default().epochs(5).update_epochs(3).reinit_every(Some(2)).seed(2));
+    let params = MlpClassifier::params(bounds.to_vec()).network(
+        MlpParams::default()
+            .epochs(5)
+            .update_epochs(3)
+            .reinit_every(Some(2))
+            .seed(2),
+    );
     let (mut model, first) = params.fit(x.view(), label(&x).view()).unwrap();
     assert!(!first.reinitialised);
     let a = model.update(x.view(), label(&x).view()).unwrap();
@@ -98,7 +132,12 @@ fn updates_warm_start_and_reinitialise_on_schedule() {
     let c = model.update(x.view(), label(&x).view()).unwrap();
     assert!(!c.reinitialised);
     // Warm starts keep improving on the same data.
-    assert!(a.train_loss < first.train_loss, "{} !< {}", a.train_loss, first.train_loss);
+    assert!(
+        a.train_loss < first.train_loss,
+        "{} !< {}",
+        a.train_loss,
+        first.train_loss
+    );
 }
 
 #[test]
@@ -107,10 +146,16 @@ fn save_and_load_give_identical_predictions() {
     let bounds = [(0.0, 1.0); 3];
     let x = uniform(1000, &bounds, 41);
     let y: Array1<bool> = x.rows().into_iter().map(|r| r.sum() > 1.5).collect();
-    let (clf, _) = MlpClassifier::params(bounds.to_vec()).network(MlpParams::default().epochs(3)).fit(x.view(), y.view()).unwrap();
+    let (clf, _) = MlpClassifier::params(bounds.to_vec())
+        .network(MlpParams::default().epochs(3))
+        .fit(x.view(), y.view())
+        .unwrap();
     clf.save(&dir.path().join("clf")).unwrap();
     let back = MlpClassifier::load(&dir.path().join("clf"), DeviceChoice::Cpu).unwrap();
-    assert_eq!(clf.predict_proba(x.view()).unwrap(), back.predict_proba(x.view()).unwrap());
+    assert_eq!(
+        clf.predict_proba(x.view()).unwrap(),
+        back.predict_proba(x.view()).unwrap()
+    );
     assert_eq!(back.network_params(), clf.network_params());
 
     let t: Array1<f64> = x.rows().into_iter().map(|r| 1.0 + r.sum()).collect();
@@ -133,10 +178,22 @@ fn chunked_prediction_matches_one_chunk() {
     let x = uniform(500, &bounds, 51);
     let y: Array1<bool> = x.rows().into_iter().map(|r| r[0] > r[1]).collect();
     let base = MlpParams::default().epochs(2).seed(9);
-    let (one, _) = MlpClassifier::params(bounds.to_vec()).network(base.clone()).fit(x.view(), y.view()).unwrap();
-    let (many, _) = MlpClassifier::params(bounds.to_vec()).network(base.predict_chunk(7)).fit(x.view(), y.view()).unwrap();
-    let (p1, p2) = (one.predict_proba(x.view()).unwrap(), many.predict_proba(x.view()).unwrap());
-    assert!(p1.iter().zip(&p2).all(|(a, b)| (a - b).abs() < 1e-6), "same seed and data, chunking must not matter");
+    let (one, _) = MlpClassifier::params(bounds.to_vec())
+        .network(base.clone())
+        .fit(x.view(), y.view())
+        .unwrap();
+    let (many, _) = MlpClassifier::params(bounds.to_vec())
+        .network(base.predict_chunk(7))
+        .fit(x.view(), y.view())
+        .unwrap();
+    let (p1, p2) = (
+        one.predict_proba(x.view()).unwrap(),
+        many.predict_proba(x.view()).unwrap(),
+    );
+    assert!(
+        p1.iter().zip(&p2).all(|(a, b)| (a - b).abs() < 1e-6),
+        "same seed and data, chunking must not matter"
+    );
     assert!(p1.iter().all(|p| (0.0..=1.0).contains(p)));
 }
 
@@ -147,28 +204,58 @@ fn bad_input_is_refused() {
     let x = uniform(10, &bounds, 1);
     let y = Array1::from_elem(10, true);
     let wrong_dim = uniform(10, &[(0.0, 1.0); 3], 1);
-    assert!(matches!(params.fit(wrong_dim.view(), y.view()), Err(SurrogateError::Dimension { expected: 2, got: 3 })));
-    assert!(matches!(params.fit(x.view(), y.slice(ndarray::s![..5])), Err(SurrogateError::LengthMismatch { rows: 10, targets: 5 })));
+    assert!(matches!(
+        params.fit(wrong_dim.view(), y.view()),
+        Err(SurrogateError::Dimension { expected: 2, got: 3 })
+    ));
+    assert!(matches!(
+        params.fit(x.view(), y.slice(ndarray::s![..5])),
+        Err(SurrogateError::LengthMismatch { rows: 10, targets: 5 })
+    ));
     let empty = Array2::<f64>::zeros((0, 2));
-    assert!(matches!(params.fit(empty.view(), Array1::from_elem(0, true).view()), Err(SurrogateError::Empty)));
+    assert!(matches!(
+        params.fit(empty.view(), Array1::from_elem(0, true).view()),
+        Err(SurrogateError::Empty)
+    ));
     let mut nan = x.clone();
     nan[[4, 1]] = f64::NAN;
-    assert!(matches!(params.fit(nan.view(), y.view()), Err(SurrogateError::NonFinite { what: "x", row: 4 })));
+    assert!(matches!(
+        params.fit(nan.view(), y.view()),
+        Err(SurrogateError::NonFinite { what: "x", row: 4 })
+    ));
     let (model, _) = params.fit(x.view(), y.view()).unwrap();
-    assert!(matches!(model.predict(wrong_dim.view()), Err(SurrogateError::Dimension { .. })));
+    assert!(matches!(
+        model.predict(wrong_dim.view()),
+        Err(SurrogateError::Dimension { .. })
+    ));
     for bad in [
         MlpParams::default().hidden(&[]),
         MlpParams::default().learning_rate(0.0),
         MlpParams::default().batch_size(0),
         MlpParams::default().reinit_every(Some(0)),
-        MlpParams::default().early_stopping(Some(EarlyStopping { validation_fraction: 0.7, patience: 3 })),
+        MlpParams::default().early_stopping(Some(EarlyStopping {
+            validation_fraction: 0.7,
+            patience: 3,
+        })),
         MlpParams::default().schedule(LrSchedule::Cosine { final_factor: 2.0 }),
     ] {
-        assert!(matches!(MlpClassifier::params(bounds.clone()).network(bad).check(), Err(SurrogateError::InvalidParams(_))));
+        assert!(matches!(
+            MlpClassifier::params(bounds.clone()).network(bad).check(),
+            Err(SurrogateError::InvalidParams(_))
+        ));
     }
-    assert!(MlpClassifier::params(vec![(1.0, 0.0)]).fit(x.slice(ndarray::s![.., ..1]), y.view()).is_err());
-    let reg = MlpRegressor::params(bounds.clone()).network(MlpParams::default().epochs(1)).target_transform(TargetTransform::Log);
+    assert!(
+        MlpClassifier::params(vec![(1.0, 0.0)])
+            .fit(x.slice(ndarray::s![.., ..1]), y.view())
+            .is_err()
+    );
+    let reg = MlpRegressor::params(bounds.clone())
+        .network(MlpParams::default().epochs(1))
+        .target_transform(TargetTransform::Log);
     let negative = Array1::from_shape_fn(10, |i| i as f64 - 3.0);
-    assert!(matches!(reg.fit(x.view(), negative.view()), Err(SurrogateError::NotPositive { row: 0, .. })));
+    assert!(matches!(
+        reg.fit(x.view(), negative.view()),
+        Err(SurrogateError::NotPositive { row: 0, .. })
+    ));
     let _ = x.sum_axis(Axis(0));
 }
