@@ -41,6 +41,7 @@ $(CARGO_CONFIG): $(TORCH_STAMP) Makefile
 	  echo "LIBTORCH_CXX11_ABI = \"$$abi\""; \
 	  echo '[build]'; \
 	  echo "rustflags = [\"-C\", \"link-arg=-Wl,-rpath,$$torch_dir/lib\"]"; \
+	  echo "rustdocflags = [\"-C\", \"link-arg=-Wl,-rpath,$$torch_dir/lib\"]"; \
 	} > $@
 	@echo "wrote $@ (libtorch from $(VENV))"
 

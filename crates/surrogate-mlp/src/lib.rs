@@ -20,6 +20,7 @@ mod network;
 mod params;
 mod regressor;
 mod scaling;
+pub mod toolkit;
 mod train;
 
 pub use classifier::{ClassWeight, MlpClassifier, MlpClassifierParams};

@@ -6,11 +6,11 @@ use tch::nn::{self, Module};
 use tch::{Device, Tensor};
 
 /// Named copies of a network's parameters.
-pub(crate) type Snapshot = Vec<(String, Tensor)>;
+pub type Snapshot = Vec<(String, Tensor)>;
 
 /// An MLP whose parameters live in its own `VarStore`.
 #[derive(Debug)]
-pub(crate) struct Network {
+pub struct Network {
     pub vs: nn::VarStore,
     layers: Vec<nn::Linear>,
 }

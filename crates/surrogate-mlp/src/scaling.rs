@@ -13,7 +13,8 @@ pub struct BoxScaler {
 }
 
 impl BoxScaler {
-    pub(crate) fn new(bounds: &[(f64, f64)]) -> Result<Self, SurrogateError> {
+    /// The scaler of the box `bounds` (finite lo < hi in every dimension).
+    pub fn new(bounds: &[(f64, f64)]) -> Result<Self, SurrogateError> {
         if bounds.is_empty() {
             return Err(SurrogateError::InvalidParams(
                 "the parameter box has no dimension".into(),
@@ -32,12 +33,13 @@ impl BoxScaler {
         })
     }
 
+    /// Number of inputs.
     pub fn dim(&self) -> usize {
         self.lower.len()
     }
 
     /// Check `x` and return its rows scaled to the unit cube as f32, row-major.
-    pub(crate) fn scale(&self, x: ArrayView2<f64>) -> Result<Vec<f32>, SurrogateError> {
+    pub fn scale(&self, x: ArrayView2<f64>) -> Result<Vec<f32>, SurrogateError> {
         if x.ncols() != self.dim() {
             return Err(SurrogateError::Dimension {
                 expected: self.dim(),

@@ -49,7 +49,9 @@ pub struct TrainReport {
     pub seconds: f64,
 }
 
-pub(crate) struct TrainSettings {
+/// Settings of one call of [`train`].
+#[derive(Debug, Clone)]
+pub struct TrainSettings {
     pub epochs: usize,
     pub batch_size: usize,
     pub learning_rate: f64,
@@ -60,12 +62,14 @@ pub(crate) struct TrainSettings {
 }
 
 /// Data on the device: inputs (n × d, f32) and targets (n × 1, f32).
-pub(crate) struct Data {
+#[derive(Debug)]
+pub struct Data {
     pub x: Tensor,
     pub y: Tensor,
 }
 
 impl Data {
+    /// Upload row-major inputs `x` (`dim` columns) and targets `y`.
     pub fn new(x: &[f32], y: &[f32], dim: usize, device: Device) -> Data {
         let n = y.len() as i64;
         Data {
@@ -74,8 +78,14 @@ impl Data {
         }
     }
 
+    /// Number of rows.
     pub fn len(&self) -> usize {
         self.y.size()[0] as usize
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 
     fn select(&self, idx: &Tensor) -> Data {
@@ -86,7 +96,8 @@ impl Data {
     }
 }
 
-fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i64> {
+/// A uniformly random permutation of 0..n (Fisher–Yates).
+pub fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i64> {
     let mut p: Vec<i64> = (0..n as i64).collect();
     for i in (1..n).rev() {
         let j = rng.random_range(0..=i);
@@ -97,7 +108,7 @@ fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i64> {
 
 /// Train `net` on `data`. `loss` maps (outputs, targets) to a scalar loss; `metric` maps
 /// held-out (outputs, targets) to the reported metric.
-pub(crate) fn train(
+pub fn train(
     net: &mut Network,
     data: &Data,
     settings: &TrainSettings,
@@ -194,7 +205,7 @@ pub(crate) fn train(
 }
 
 /// Run the network on scaled inputs in chunks, without gradients; returns raw outputs.
-pub(crate) fn infer(net: &Network, x: &[f32], dim: usize, chunk_rows: usize) -> Vec<f32> {
+pub fn infer(net: &Network, x: &[f32], dim: usize, chunk_rows: usize) -> Vec<f32> {
     let device = net.vs.device();
     let n = x.len() / dim.max(1);
     let mut out = Vec::with_capacity(n);

@@ -1,0 +1,8 @@
+//! Building blocks for other tch-based surrogates (the siamese classifier uses them): the
+//! seeded MLP network, box scaling of inputs, device choice, the supervised training loop
+//! and chunked inference. Scan code should use [`crate::MlpClassifier`] and
+//! [`crate::MlpRegressor`] instead.
+
+pub use crate::network::{Network, Snapshot};
+pub use crate::scaling::BoxScaler;
+pub use crate::train::{Data, TrainSettings, infer, permutation, train};
