@@ -107,6 +107,49 @@ pub struct GaussianTable {
 pub enum StrategyName {
     #[default]
     Random,
+    MlpClassifier,
+    SiameseClassifier,
+    MlpRegressor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TransformName {
+    #[default]
+    Identity,
+    Log,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegressTable {
+    pub output: String,
+    #[serde(default)]
+    pub transform: TransformName,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScheduleName {
+    Constant,
+    #[default]
+    Cosine,
+}
+
+/// Surrogate training settings; every key optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkTable {
+    pub hidden: Option<Vec<usize>>,
+    pub learning_rate: Option<f64>,
+    pub batch_size: Option<usize>,
+    pub epochs: Option<usize>,
+    pub update_epochs: Option<usize>,
+    pub reinit_every: Option<usize>,
+    pub schedule: Option<ScheduleName>,
+    pub threads: Option<usize>,
+    /// Siamese only: embedding width.
+    pub latent: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -118,6 +161,19 @@ pub struct ScanTable {
     pub initial_points: usize,
     #[serde(default = "default_batch")]
     pub batch_size: usize,
+    /// Candidates scored per iteration (default 100 × batch_size).
+    pub candidates: Option<usize>,
+    pub vegas_fraction: Option<f64>,
+    pub random_fraction: Option<f64>,
+    pub selection: Option<scan_core::Selection>,
+    pub threshold: Option<f64>,
+    /// Balance classifier training sets with SMOTE using this many neighbours.
+    pub smote_k: Option<usize>,
+    /// mlp-regressor: the outputs to predict.
+    #[serde(default)]
+    pub regress: Vec<RegressTable>,
+    #[serde(default)]
+    pub network: NetworkTable,
 }
 
 impl Default for ScanTable {
@@ -126,6 +182,14 @@ impl Default for ScanTable {
             strategy: StrategyName::default(),
             initial_points: default_batch(),
             batch_size: default_batch(),
+            candidates: None,
+            vegas_fraction: None,
+            random_fraction: None,
+            selection: None,
+            threshold: None,
+            smote_k: None,
+            regress: Vec::new(),
+            network: NetworkTable::default(),
         }
     }
 }
@@ -354,16 +418,126 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
 }
 
 impl Loaded {
-    /// The strategy named by `[scan] strategy`.
-    pub fn strategy(&self) -> Box<dyn scan_core::Strategy> {
-        match self
-            .config
-            .scan
-            .as_ref()
-            .map_or(StrategyName::default(), |s| s.get_ref().strategy)
-        {
-            StrategyName::Random => Box::new(scan_core::Uniform),
-        }
+    fn scan(&self) -> ScanTable {
+        self.config.scan.as_ref().map_or_else(ScanTable::default, |s| {
+            let t = s.get_ref();
+            ScanTable {
+                strategy: t.strategy,
+                initial_points: t.initial_points,
+                batch_size: t.batch_size,
+                candidates: t.candidates,
+                vegas_fraction: t.vegas_fraction,
+                random_fraction: t.random_fraction,
+                selection: t.selection,
+                threshold: t.threshold,
+                smote_k: t.smote_k,
+                regress: t.regress.clone(),
+                network: t.network.clone(),
+            }
+        })
+    }
+
+    /// The strategy named by `[scan] strategy`, for an oracle with these outputs.
+    pub fn strategy(&self, output_names: &[String]) -> Result<Box<dyn scan_core::Strategy>> {
+        use scan_core::{ClassifierModel, ClassifierSurrogate, Guided, GuidedSettings, RegressorSurrogate};
+        use surrogate_mlp::{LrSchedule, MlpParams, TargetTransform};
+        let scan = self.scan();
+        let at = |what: &str| format!("{}: [scan] {what}", self.path.display());
+        let net = &scan.network;
+        let defaults = MlpParams::default();
+        let mlp = MlpParams {
+            hidden: net.hidden.clone().unwrap_or(defaults.hidden.clone()),
+            learning_rate: net.learning_rate.unwrap_or(2e-3),
+            batch_size: net.batch_size.unwrap_or(1024),
+            epochs: net.epochs.unwrap_or(defaults.epochs),
+            update_epochs: net.update_epochs.unwrap_or(defaults.update_epochs),
+            reinit_every: net.reinit_every,
+            schedule: match net.schedule.unwrap_or_default() {
+                ScheduleName::Constant => LrSchedule::Constant,
+                ScheduleName::Cosine => LrSchedule::Cosine { final_factor: 0.05 },
+            },
+            seed: self.settings.seed,
+            threads: net.threads,
+            ..defaults
+        };
+        let dim = self.space.dim();
+        let surrogate: Box<dyn scan_core::Surrogate> = match scan.strategy {
+            StrategyName::Random => return Ok(Box::new(scan_core::Uniform)),
+            StrategyName::MlpClassifier => Box::new(
+                ClassifierSurrogate::new(dim, ClassifierModel::Mlp(mlp), scan.smote_k, self.settings.seed)
+                    .with_context(|| at("strategy"))?,
+            ),
+            StrategyName::SiameseClassifier => {
+                let mut p = surrogate_siamese::SiameseClassifier::params(vec![(0.0, 1.0); dim])
+                    .learning_rate(mlp.learning_rate)
+                    .batch_size(mlp.batch_size)
+                    .seed(self.settings.seed)
+                    .threads(mlp.threads);
+                if let Some(l) = net.latent {
+                    p = p.latent(l);
+                }
+                if let Some(e) = net.epochs {
+                    p = p.encoder_epochs(e).head_epochs(e);
+                }
+                if let Some(e) = net.update_epochs {
+                    p = p.update_encoder_epochs(e).update_head_epochs(e);
+                }
+                Box::new(
+                    ClassifierSurrogate::new(
+                        dim,
+                        ClassifierModel::Siamese(Box::new(p)),
+                        scan.smote_k,
+                        self.settings.seed,
+                    )
+                    .with_context(|| at("strategy"))?,
+                )
+            }
+            StrategyName::MlpRegressor => {
+                if scan.regress.is_empty() {
+                    bail!(
+                        "{}: the mlp-regressor strategy needs [[scan.regress]] tables naming the outputs to predict",
+                        self.path.display()
+                    );
+                }
+                let outputs = scan
+                    .regress
+                    .iter()
+                    .map(|r| {
+                        let i = output_names.iter().position(|n| *n == r.output).ok_or_else(|| {
+                            anyhow!(
+                                "{}: [[scan.regress]] output `{}` is not an output of the oracle ({})",
+                                self.path.display(),
+                                r.output,
+                                output_names.join(", ")
+                            )
+                        })?;
+                        Ok((
+                            i,
+                            match r.transform {
+                                TransformName::Identity => TargetTransform::Identity,
+                                TransformName::Log => TargetTransform::Log,
+                            },
+                        ))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let bound = self.target.bind(output_names)?;
+                Box::new(
+                    RegressorSurrogate::new(outputs, mlp, bound, output_names.len()).with_context(|| at("regress"))?,
+                )
+            }
+        };
+        let k = scan.batch_size;
+        let base = GuidedSettings::dlscanner(k);
+        let settings = GuidedSettings {
+            candidates: scan.candidates.unwrap_or(base.candidates),
+            vegas_fraction: scan.vegas_fraction.unwrap_or(base.vegas_fraction),
+            random_fraction: scan.random_fraction.unwrap_or(base.random_fraction),
+            selection: scan.selection.unwrap_or(base.selection),
+            threshold: scan.threshold.unwrap_or(base.threshold),
+        };
+        Ok(Box::new(
+            Guided::new(surrogate, settings).with_context(|| at("settings"))?,
+        ))
     }
 
     /// The run's name: `[run] name`, else the configuration file's stem.

@@ -77,10 +77,10 @@ fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
         plugin,
         config: loaded.oracle_config.clone(),
     });
-    let mut scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
-        .with_context(|| format!("setting up the scan of {}", config_path.display()))?
-        .with_strategy(loaded.strategy())
-        .with_run_dir(&dir)?;
+    let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
+        .with_context(|| format!("setting up the scan of {}", config_path.display()))?;
+    let strategy = loaded.strategy(scanner.output_names())?;
+    let mut scanner = scanner.with_strategy(strategy).with_run_dir(&dir)?;
     std::fs::write(dir.join("config.toml"), &loaded.text)
         .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
     scanner.add_observer(Box::new(progress::Progress::new(loaded.settings.stop.max_oracle_calls)));

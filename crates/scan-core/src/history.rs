@@ -1,6 +1,7 @@
 //! Every evaluated point of a run, in proposal order.
 
 use crate::evaluator::Status;
+use crate::strategy::Origin;
 
 /// One evaluated point, as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -9,6 +10,8 @@ pub struct PointRecord {
     pub id: u64,
     /// Iteration that proposed the point (0 = initial sample).
     pub iteration: u32,
+    /// Why the point was proposed.
+    pub origin: Origin,
     /// Physical parameter values.
     pub x: Vec<f64>,
     /// Oracle outputs (NaN where unavailable).
@@ -28,6 +31,7 @@ pub struct History {
     n_outputs: usize,
     ids: Vec<u64>,
     iterations: Vec<u32>,
+    origins: Vec<Origin>,
     x: Vec<f64>,
     unit: Vec<f64>,
     outputs: Vec<f64>,
@@ -53,6 +57,7 @@ impl History {
         debug_assert_eq!(record.outputs.len(), self.n_outputs);
         self.ids.push(record.id);
         self.iterations.push(record.iteration);
+        self.origins.push(record.origin);
         self.x.extend_from_slice(&record.x);
         self.unit.extend_from_slice(unit);
         self.outputs.extend_from_slice(&record.outputs);
@@ -89,6 +94,11 @@ impl History {
     /// Iteration of each point.
     pub fn iterations(&self) -> &[u32] {
         &self.iterations
+    }
+
+    /// Why each point was proposed.
+    pub fn origins(&self) -> &[Origin] {
+        &self.origins
     }
 
     /// Physical coordinates, row-major (`len × dim`).

@@ -35,7 +35,7 @@ pub fn format_number(v: f64) -> String {
 
 /// The header of `points.csv` for these parameter and output names.
 pub fn header(parameters: &[String], outputs: &[String], with_likelihood: bool) -> Vec<String> {
-    let mut h = vec!["id".to_string(), "iteration".to_string()];
+    let mut h = vec!["id".to_string(), "iteration".to_string(), "origin".to_string()];
     h.extend(parameters.iter().cloned());
     h.extend(outputs.iter().cloned());
     if with_likelihood {
@@ -81,6 +81,7 @@ impl Journal {
         self.row.clear();
         self.row.push(p.id.to_string());
         self.row.push(p.iteration.to_string());
+        self.row.push(p.origin.as_str().into());
         self.row.extend(p.x.iter().copied().map(format_number));
         self.row.extend(p.outputs.iter().copied().map(format_number));
         if self.with_likelihood {

@@ -36,19 +36,23 @@
 
 mod error;
 pub mod evaluator;
+mod guided;
 mod history;
 pub mod journal;
 mod scanner;
 mod space;
 pub mod strategy;
+pub mod surrogate;
 mod target;
 
 pub use error::ScanError;
 pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
+pub use guided::{Guided, GuidedSettings, Selection};
 pub use history::{History, PointRecord};
 pub use scanner::{
     IterationRecord, Observer, ScanSettings, Scanner, StatusCounts, StopReason, StopRules, Summary, write_atomically,
 };
 pub use space::{Parameter, Scale, Space};
-pub use strategy::{Strategy, Uniform};
+pub use strategy::{Origin, Proposal, ProposalReport, Strategy, Uniform};
+pub use surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate, Surrogate, TrainInfo, TrainingSet};
 pub use target::{BoundTarget, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};

@@ -19,7 +19,7 @@ use crate::evaluator::{Evaluator, EvaluatorOptions, OracleFactory, Status};
 use crate::history::{History, PointRecord};
 use crate::journal::{self, Journal};
 use crate::space::Space;
-use crate::strategy::{Strategy, Uniform, uniform_points};
+use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, Uniform, uniform_points};
 use crate::target::{BoundTarget, Target};
 
 /// When to stop; whichever rule holds first ends the run. At least one must be set.
@@ -129,9 +129,26 @@ pub struct IterationRecord {
     pub total_in_target: u64,
     /// Points of this iteration that failed, were NaN or timed out.
     pub failures: u64,
-    /// Seconds proposing the batch.
+    /// Points the surrogate chose, and how many of them were in target.
+    pub surrogate_points: u64,
+    pub surrogate_in_target: u64,
+    /// Precision of the surrogate's points (in target / chosen), when it chose any.
+    pub precision_surrogate: Option<f64>,
+    /// Uniform points (exploration, fill-up, initial sample), and how many were in target.
+    pub random_points: u64,
+    pub random_in_target: u64,
+    pub precision_random: Option<f64>,
+    /// Candidates the surrogate predicted in target.
+    pub predicted_in_target: Option<usize>,
+    /// Surrogate's final training loss and held-out metric.
+    pub training_loss: Option<f64>,
+    pub validation_metric: Option<f64>,
+    /// Seconds training the surrogate, scoring candidates, adapting and sampling the VEGAS
+    /// map, proposing the batch in all, and evaluating it.
+    pub seconds_training: f64,
+    pub seconds_prediction: f64,
+    pub seconds_vegas: f64,
     pub seconds_proposal: f64,
-    /// Seconds evaluating the batch.
     pub seconds_oracle: f64,
 }
 
@@ -159,6 +176,8 @@ pub struct Summary {
     pub seconds_total: f64,
     pub seconds_oracle: f64,
     pub seconds_proposal: f64,
+    /// Of which training the surrogate.
+    pub seconds_training: f64,
     /// Oracle calls per second of evaluation.
     pub oracle_calls_per_second: f64,
     pub workers: usize,
@@ -188,6 +207,8 @@ pub struct Scanner {
     history: History,
     iterations: Vec<IterationRecord>,
     journal: Option<Journal>,
+    in_target_journal: Option<Journal>,
+    iterations_csv: Option<csv::Writer<std::fs::File>>,
     run_dir: Option<PathBuf>,
     observers: Vec<Box<dyn Observer>>,
     stop_flag: Arc<AtomicBool>,
@@ -238,6 +259,8 @@ impl Scanner {
             strategy: Box::new(Uniform),
             iterations: Vec::new(),
             journal: None,
+            in_target_journal: None,
+            iterations_csv: None,
             run_dir: None,
             observers: Vec::new(),
             stop_flag: Arc::new(AtomicBool::new(false)),
@@ -273,6 +296,16 @@ impl Scanner {
             self.target.has_likelihood(),
         );
         self.journal = Some(Journal::create(&points, &header, self.target.has_likelihood())?);
+        self.in_target_journal = Some(Journal::create(
+            &dir.join("in_target.csv"),
+            &header,
+            self.target.has_likelihood(),
+        )?);
+        let iterations = dir.join("iterations.csv");
+        self.iterations_csv = Some(csv::Writer::from_path(&iterations).map_err(|e| ScanError::Io {
+            path: iterations.clone(),
+            source: std::io::Error::other(e),
+        })?);
         self.run_dir = Some(dir.to_path_buf());
         Ok(self)
     }
@@ -382,12 +415,25 @@ impl Scanner {
             o.on_iteration_start(iteration, n);
         }
         let t0 = Instant::now();
-        let unit = if iteration == 0 {
-            uniform_points(self.space.dim(), n, &mut self.rng)
+        let proposal = if iteration == 0 {
+            Proposal {
+                unit: uniform_points(self.space.dim(), n, &mut self.rng),
+                origin: vec![Origin::Initial; n],
+                report: ProposalReport::default(),
+            }
         } else {
-            self.strategy.propose(&self.history, n, &mut self.rng)
+            self.strategy.propose(&self.history, n, &mut self.rng)?
         };
         let seconds_proposal = t0.elapsed().as_secs_f64();
+        if proposal.unit.len() != n * self.space.dim() || proposal.origin.len() != n {
+            return Err(ScanError::Config(format!(
+                "strategy `{}` proposed {} values and {} origins for {n} points",
+                self.strategy.name(),
+                proposal.unit.len(),
+                proposal.origin.len()
+            )));
+        }
+        let unit = proposal.unit;
         let x = self.space.from_unit_rows(&unit);
         let base_id = self.next_id;
         self.next_id += n as u64;
@@ -401,10 +447,12 @@ impl Scanner {
             evaluator,
             target,
             journal,
+            in_target_journal,
             observers,
             stop_flag,
             ..
         } = self;
+        let origins = &proposal.origin;
         let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
             for (k, i) in range.clone().enumerate() {
                 let out = &outputs[k * m..(k + 1) * m];
@@ -413,6 +461,7 @@ impl Scanner {
                 let record = PointRecord {
                     id: base_id + i as u64,
                     iteration,
+                    origin: origins[i],
                     x: x[i * d..(i + 1) * d].to_vec(),
                     outputs: out.to_vec(),
                     likelihood: verdict.likelihood,
@@ -423,10 +472,18 @@ impl Scanner {
                 if let Some(j) = journal.as_mut() {
                     j.append(&record)?;
                 }
+                if record.in_target
+                    && let Some(j) = in_target_journal.as_mut()
+                {
+                    j.append(&record)?;
+                }
                 in_target_batch += u64::from(record.in_target);
                 records[i] = Some(record);
             }
             if let Some(j) = journal.as_mut() {
+                j.flush()?;
+            }
+            if let Some(j) = in_target_journal.as_mut() {
                 j.flush()?;
             }
             done += range.len();
@@ -435,10 +492,14 @@ impl Scanner {
             }
             Ok(())
         })?;
-        if let Some(j) = self.journal.as_mut() {
+        for j in [self.journal.as_mut(), self.in_target_journal.as_mut()]
+            .into_iter()
+            .flatten()
+        {
             j.sync()?;
         }
         // Append in proposal order, whatever order the workers finished in.
+        let r = &proposal.report;
         let mut record = IterationRecord {
             iteration,
             oracle_calls: 0,
@@ -446,6 +507,18 @@ impl Scanner {
             total_oracle_calls: 0,
             total_in_target: 0,
             failures: 0,
+            surrogate_points: 0,
+            surrogate_in_target: 0,
+            precision_surrogate: None,
+            random_points: 0,
+            random_in_target: 0,
+            precision_random: None,
+            predicted_in_target: r.predicted_in_target,
+            training_loss: r.training_loss,
+            validation_metric: r.validation_metric,
+            seconds_training: r.seconds_training,
+            seconds_prediction: r.seconds_prediction,
+            seconds_vegas: r.seconds_vegas,
             seconds_proposal,
             seconds_oracle: batch.seconds,
         };
@@ -454,14 +527,37 @@ impl Scanner {
                 record.oracle_calls += 1;
                 record.new_in_target += u64::from(r.in_target);
                 record.failures += u64::from(r.status != Status::Ok);
+                if r.origin == Origin::Surrogate {
+                    record.surrogate_points += 1;
+                    record.surrogate_in_target += u64::from(r.in_target);
+                } else {
+                    record.random_points += 1;
+                    record.random_in_target += u64::from(r.in_target);
+                }
                 self.history.push(&r, &unit[i * d..(i + 1) * d]);
             }
         }
+        let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
+        record.precision_surrogate = ratio(record.surrogate_in_target, record.surrogate_points);
+        record.precision_random = ratio(record.random_in_target, record.random_points);
         record.total_oracle_calls = self.history.len() as u64;
         record.total_in_target = self.history.count_in_target() as u64;
         self.next_iteration += 1;
         for o in &mut self.observers {
             o.on_iteration_end(&record);
+        }
+        if let Some(w) = self.iterations_csv.as_mut() {
+            let path = self
+                .run_dir
+                .as_ref()
+                .map(|d| d.join("iterations.csv"))
+                .unwrap_or_default();
+            let io = |e: std::io::Error| ScanError::Io {
+                path: path.clone(),
+                source: e,
+            };
+            w.serialize(&record).map_err(|e| io(std::io::Error::other(e)))?;
+            w.flush().map_err(io)?;
         }
         self.iterations.push(record);
         self.write_summary()
@@ -493,6 +589,7 @@ impl Scanner {
             seconds_total: self.started.elapsed().as_secs_f64(),
             seconds_oracle,
             seconds_proposal: self.iterations.iter().map(|r| r.seconds_proposal).sum(),
+            seconds_training: self.iterations.iter().map(|r| r.seconds_training).sum(),
             oracle_calls_per_second: if seconds_oracle > 0.0 {
                 calls as f64 / seconds_oracle
             } else {

@@ -2,8 +2,65 @@
 
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
 
+use crate::error::ScanError;
 use crate::history::History;
+
+/// Why a point was proposed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// The initial uniform sample.
+    Initial,
+    /// Uniform exploration (including fill-ups when the surrogate selects too few).
+    Random,
+    /// Chosen by the surrogate.
+    Surrogate,
+}
+
+impl Origin {
+    /// The lowercase name used in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Initial => "initial",
+            Origin::Random => "random",
+            Origin::Surrogate => "surrogate",
+        }
+    }
+
+    /// Parse the lowercase name.
+    pub fn parse(s: &str) -> Option<Origin> {
+        [Origin::Initial, Origin::Random, Origin::Surrogate]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
+}
+
+/// What a strategy did to propose a batch, for `iterations.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProposalReport {
+    /// Seconds training the surrogate.
+    pub seconds_training: f64,
+    /// Seconds drawing and scoring candidates.
+    pub seconds_prediction: f64,
+    /// Seconds adapting and sampling the VEGAS map.
+    pub seconds_vegas: f64,
+    /// Final training loss of the surrogate.
+    pub training_loss: Option<f64>,
+    /// Held-out accuracy (classifier) or RMSE (regressor), when measured.
+    pub validation_metric: Option<f64>,
+    /// Candidates the surrogate predicted in target.
+    pub predicted_in_target: Option<usize>,
+}
+
+/// A proposed batch: points in the unit cube (row-major) and why each was chosen.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proposal {
+    pub unit: Vec<f64>,
+    pub origin: Vec<Origin>,
+    pub report: ProposalReport,
+}
 
 /// Proposes points in the unit cube. The scanner maps them to the parameter box, evaluates
 /// them and appends them to the history.
@@ -11,8 +68,8 @@ pub trait Strategy: Send {
     /// Short name, written to the summary.
     fn name(&self) -> &str;
 
-    /// Propose `n` points (row-major, `history.dim()` columns, each in [0, 1]).
-    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64>;
+    /// Propose `n` points (each coordinate in [0, 1]) after the points of `history`.
+    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError>;
 }
 
 /// Uniform sampling of the box: the baseline every other strategy must beat.
@@ -24,8 +81,12 @@ impl Strategy for Uniform {
         "random"
     }
 
-    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
-        uniform_points(history.dim(), n, rng)
+    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError> {
+        Ok(Proposal {
+            unit: uniform_points(history.dim(), n, rng),
+            origin: vec![Origin::Random; n],
+            report: ProposalReport::default(),
+        })
     }
 }
 

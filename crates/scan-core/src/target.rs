@@ -130,6 +130,25 @@ impl Target {
 }
 
 impl BoundTarget {
+    /// Indices of the outputs the target reads.
+    pub fn outputs_read(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .ranges
+            .iter()
+            .map(|r| r.0)
+            .chain(self.gaussians.iter().map(|g| g.0))
+            .chain(self.likelihood_outputs.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    /// Whether every range condition holds for `out`.
+    pub fn ranges_hold(&self, out: &[f64]) -> bool {
+        self.ranges.iter().all(|&(i, lo, hi)| out[i] > lo && out[i] < hi)
+    }
+
     /// Whether the target defines a likelihood.
     pub fn has_likelihood(&self) -> bool {
         self.threshold.is_some()

@@ -117,7 +117,7 @@ fn main() {
         let started = Instant::now();
         let (m, _) = MlpClassifier::params(bounds.clone())
             .network(p.seed(3))
-            .class_weight(ClassWeight::None)
+            .class_weight(ClassWeight::Balanced)
             .fit(x.view(), y.view())
             .unwrap();
         let secs = started.elapsed().as_secs_f64();
@@ -134,7 +134,7 @@ fn main() {
         .seed(3);
     let (mut m, _) = MlpClassifier::params(bounds.clone())
         .network(base)
-        .class_weight(ClassWeight::None)
+        .class_weight(ClassWeight::Balanced)
         .fit(x.slice(s![..20_000, ..]), y.slice(s![..20_000]))
         .unwrap();
     let started = Instant::now();

@@ -1,0 +1,211 @@
+//! The surrogate-guided strategy (DLScanner's loop, without its defects): train the
+//! surrogate on every point so far, draw L candidates — uniform, and a fraction from a
+//! VEGAS map adapted to the points weighted by their in-target label or likelihood —,
+//! score them, and pick the batch: a fraction uniformly at random for exploration, the rest
+//! by the selection rule among the candidates predicted in target.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rand::RngExt;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+use vegas_map::{AdaptiveMap, TrainingParams};
+
+use crate::error::ScanError;
+use crate::evaluator::Status;
+use crate::history::History;
+use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, uniform_points};
+use crate::surrogate::{Surrogate, TrainingSet};
+
+/// How the surrogate's picks are chosen among the candidates scoring above the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Selection {
+    /// The highest scores: the most precise, but piles points where the model is surest.
+    Top,
+    /// A uniform draw among them: spreads points over every region the model accepts.
+    #[default]
+    Sample,
+}
+
+/// Settings of [`Guided`], validated by [`GuidedSettings::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuidedSettings {
+    /// Candidates scored per iteration (L).
+    pub candidates: usize,
+    /// Fraction of the candidates drawn from the VEGAS map (0 disables it).
+    pub vegas_fraction: f64,
+    /// Fraction of each batch drawn uniformly, for exploration.
+    pub random_fraction: f64,
+    pub selection: Selection,
+    /// A candidate counts as predicted in target when its score exceeds this.
+    pub threshold: f64,
+}
+
+impl GuidedSettings {
+    /// DLScanner's defaults for a batch of `k` points: L = 100·K, VEGAS fraction 0.1,
+    /// random fraction 0.1, threshold 0.5.
+    pub fn dlscanner(k: usize) -> Self {
+        GuidedSettings {
+            candidates: 100 * k,
+            vegas_fraction: 0.1,
+            random_fraction: 0.1,
+            selection: Selection::Sample,
+            threshold: 0.5,
+        }
+    }
+
+    pub fn check(&self) -> Result<(), ScanError> {
+        let bad = |m: String| Err(ScanError::Config(m));
+        if self.candidates == 0 {
+            return bad("candidates must be at least 1".into());
+        }
+        for (name, v) in [
+            ("vegas_fraction", self.vegas_fraction),
+            ("random_fraction", self.random_fraction),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return bad(format!("{name} = {v} must lie in [0, 1]"));
+            }
+        }
+        if !self.threshold.is_finite() {
+            return bad("threshold must be a number".into());
+        }
+        Ok(())
+    }
+}
+
+/// The surrogate-guided strategy.
+pub struct Guided {
+    surrogate: Box<dyn Surrogate>,
+    settings: GuidedSettings,
+    name: String,
+}
+
+impl std::fmt::Debug for Guided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guided")
+            .field("name", &self.name)
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guided {
+    pub fn new(surrogate: Box<dyn Surrogate>, settings: GuidedSettings) -> Result<Self, ScanError> {
+        settings.check()?;
+        let name = if settings.vegas_fraction > 0.0 {
+            format!("{}+vegas", surrogate.name())
+        } else {
+            surrogate.name().to_string()
+        };
+        Ok(Guided {
+            surrogate,
+            settings,
+            name,
+        })
+    }
+
+    /// Candidates: uniform, then the VEGAS share drawn through a map adapted to the points
+    /// weighted by likelihood (when the target has one) or in-target flag.
+    fn candidates(&self, history: &History, rng: &mut Xoshiro256PlusPlus) -> Result<(Array2<f64>, f64), ScanError> {
+        let (l, d) = (self.settings.candidates, history.dim());
+        let n_vegas = ((self.settings.vegas_fraction * l as f64).round() as usize).min(l);
+        let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
+        let started = Instant::now();
+        if n_vegas > 0 && history.len() >= 20 {
+            let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+            let likelihood = history.likelihood();
+            let weights: Array1<f64> = (0..history.len())
+                .map(|i| match likelihood[i] {
+                    l if l.is_finite() && l > 0.0 => l,
+                    _ => f64::from(u8::from(history.in_target()[i])),
+                })
+                .collect();
+            if weights.iter().any(|w| *w > 0.0) {
+                let mut map =
+                    AdaptiveMap::uniform(&vec![(0.0, 1.0); d], 100).map_err(|e| ScanError::Config(e.to_string()))?;
+                map.adapt_to_samples(unit, weights.view(), &TrainingParams::default())
+                    .map_err(|e| ScanError::Config(e.to_string()))?;
+                let mut jac = Array1::zeros(n_vegas);
+                let mut tail = cand.slice_mut(ndarray::s![l - n_vegas.., ..]);
+                map.sample_into(tail.view_mut(), jac.view_mut(), rng)
+                    .map_err(|e| ScanError::Config(e.to_string()))?;
+            }
+        }
+        Ok((cand, started.elapsed().as_secs_f64()))
+    }
+}
+
+impl Strategy for Guided {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError> {
+        let d = history.dim();
+        let mut report = ProposalReport::default();
+
+        let t = Instant::now();
+        let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let outputs =
+            ArrayView2::from_shape((history.len(), history.n_outputs()), history.outputs()).expect("output rows");
+        let ok: Array1<bool> = history.status().iter().map(|s| *s == Status::Ok).collect();
+        let in_target = Array1::from(history.in_target().to_vec());
+        let info = self.surrogate.train(TrainingSet {
+            unit,
+            in_target: in_target.view(),
+            outputs,
+            ok: ok.view(),
+        })?;
+        report.seconds_training = t.elapsed().as_secs_f64();
+        report.training_loss = info.loss;
+        report.validation_metric = info.validation_metric;
+
+        let t = Instant::now();
+        let (cand, seconds_vegas) = self.candidates(history, rng)?;
+        report.seconds_vegas = seconds_vegas;
+        let scores = self.surrogate.score(cand.view())?;
+        let mut survivors: Vec<usize> = (0..scores.len())
+            .filter(|&i| scores[i] > self.settings.threshold)
+            .collect();
+        report.predicted_in_target = Some(survivors.len());
+
+        let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
+        let n_model = n - n_random;
+        let picked: Vec<usize> = match self.settings.selection {
+            Selection::Top => {
+                survivors.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+                survivors.truncate(n_model);
+                survivors
+            }
+            Selection::Sample => {
+                let take = n_model.min(survivors.len());
+                for i in 0..take {
+                    let j = rng.random_range(i..survivors.len());
+                    survivors.swap(i, j);
+                }
+                survivors.truncate(take);
+                survivors
+            }
+        };
+        report.seconds_prediction = t.elapsed().as_secs_f64() - seconds_vegas;
+
+        let mut unit_out = Vec::with_capacity(n * d);
+        let mut origin = Vec::with_capacity(n);
+        for &i in &picked {
+            unit_out.extend(cand.row(i).iter());
+            origin.push(Origin::Surrogate);
+        }
+        // Exploration, plus whatever the surrogate could not fill.
+        let fill = n - picked.len();
+        unit_out.extend(uniform_points(d, fill, rng));
+        origin.extend(std::iter::repeat_n(Origin::Random, fill));
+        Ok(Proposal {
+            unit: unit_out,
+            origin,
+            report,
+        })
+    }
+}
