@@ -69,7 +69,11 @@ struct Points {
 
 impl Points {
     fn read(dir: &Path) -> Points {
-        let mut reader = csv::Reader::from_path(dir.join("points.csv")).unwrap();
+        Points::read_file(&dir.join("points.csv"))
+    }
+
+    fn read_file(path: &Path) -> Points {
+        let mut reader = csv::Reader::from_path(path).unwrap();
         let header = reader.headers().unwrap().iter().map(String::from).collect();
         let rows = reader.records().map(Result::unwrap).collect();
         Points { header, rows }
@@ -108,6 +112,7 @@ fn run_writes_points_summary_and_config() {
         [
             "id",
             "iteration",
+            "origin",
             "x1",
             "x2",
             "x3",
@@ -127,6 +132,18 @@ fn run_writes_points_summary_and_config() {
     let iterations = p.column("iteration");
     assert_eq!(iterations.iter().filter(|i| *i == "0").count(), 500);
     assert_eq!(iterations.iter().filter(|i| *i == "10").count(), 250);
+    assert_eq!(p.column("origin").iter().filter(|o| *o == "initial").count(), 500);
+    assert!(p.column("origin").iter().all(|o| o == "initial" || o == "random"));
+    // in_target.csv repeats exactly the in-target rows; iterations.csv has one row per iteration.
+    let in_target_rows = Points::read_file(&out.join("in_target.csv"));
+    assert_eq!(
+        in_target_rows.rows.len(),
+        p.column("in_target").iter().filter(|v| *v == "1").count()
+    );
+    assert!(in_target_rows.column("in_target").iter().all(|v| v == "1"));
+    let iter_rows = Points::read_file(&out.join("iterations.csv"));
+    assert_eq!(iter_rows.rows.len(), 11);
+    assert_eq!(iter_rows.numbers("total_oracle_calls").last(), Some(&3000.0));
     // Recompute every verdict from the coordinates.
     let (x1, x2, x3) = (p.numbers("x1"), p.numbers("x2"), p.numbers("x3"));
     let in_target = p.column("in_target");
