@@ -38,6 +38,11 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Continue a run that was interrupted (Ctrl-C, a crash, SIGKILL, a reboot).
+    Resume {
+        /// The run directory (it holds config.toml and points.csv).
+        run_dir: PathBuf,
+    },
     /// Validate a configuration and its plugin, and evaluate one point (the box centre).
     Check {
         /// The run configuration (TOML).
@@ -54,6 +59,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run { config, out } => run(&config, out),
+        Command::Resume { run_dir } => resume(&run_dir),
         Command::Check { config } => check(&config),
         Command::PluginInfo { plugin } => plugin_info(&plugin),
     };
@@ -69,22 +75,33 @@ fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
     Ok(Plugin::load(path)?)
 }
 
-fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
-    let loaded = config::load(config_path)?;
-    let plugin = load_plugin(&loaded)?;
-    let dir = out.unwrap_or_else(|| loaded.output_dir());
+/// FNV-1a of the configuration text: resuming checks the run's configuration is unchanged.
+fn fingerprint(text: &str) -> String {
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// The scanner for a loaded configuration, with its strategy and progress display.
+fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
+    let plugin = load_plugin(loaded)?;
     let factory = Arc::new(PluginFactory {
         plugin,
         config: loaded.oracle_config.clone(),
     });
     let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
-        .with_context(|| format!("setting up the scan of {}", config_path.display()))?;
+        .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
     let strategy = loaded.strategy(scanner.output_names())?;
-    let mut scanner = scanner.with_strategy(strategy).with_run_dir(&dir)?;
-    std::fs::write(dir.join("config.toml"), &loaded.text)
-        .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
+    let mut scanner = scanner
+        .with_strategy(strategy)
+        .with_fingerprint(fingerprint(&loaded.text));
     scanner.add_observer(Box::new(progress::Progress::new(loaded.settings.stop.max_oracle_calls)));
+    Ok(scanner)
+}
 
+/// Run until a stopping rule holds; the first Ctrl-C stops after the points in flight.
+fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path) -> Result<()> {
     let stop = scanner.stop_handle();
     let presses = AtomicUsize::new(0);
     ctrlc::set_handler(move || {
@@ -98,7 +115,6 @@ fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
         }
     })
     .context("cannot install the Ctrl-C handler")?;
-
     eprintln!(
         "dlscan: scanning {} parameters with `{}` on {} workers; results in {}",
         loaded.space.dim(),
@@ -109,6 +125,33 @@ fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
     scanner.run()?;
     println!("{}", dir.display());
     Ok(())
+}
+
+fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
+    let loaded = config::load(config_path)?;
+    let dir = out.unwrap_or_else(|| loaded.output_dir());
+    let scanner = scanner_for(&loaded)?.with_run_dir(&dir)?;
+    std::fs::write(dir.join("config.toml"), &loaded.text)
+        .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
+    drive(scanner, &loaded, &dir)
+}
+
+fn resume(dir: &Path) -> Result<()> {
+    let config_path = dir.join("config.toml");
+    if !config_path.is_file() {
+        bail!(
+            "{}: no config.toml here; is this a dlscan run directory?",
+            dir.display()
+        );
+    }
+    let loaded = config::load(&config_path)?;
+    let scanner = scanner_for(&loaded)?.resume_run_dir(dir)?;
+    eprintln!(
+        "dlscan: resuming {} with {} points on record",
+        dir.display(),
+        scanner.history().len()
+    );
+    drive(scanner, &loaded, dir)
 }
 
 fn check(config_path: &Path) -> Result<()> {

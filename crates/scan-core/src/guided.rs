@@ -208,4 +208,12 @@ impl Strategy for Guided {
             report,
         })
     }
+
+    fn save_state(&self, dir: &std::path::Path) -> Result<(), ScanError> {
+        self.surrogate.save(dir)
+    }
+
+    fn load_state(&mut self, dir: &std::path::Path) -> Result<(), ScanError> {
+        self.surrogate.load(dir)
+    }
 }

@@ -11,7 +11,9 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use crate::error::ScanError;
+use crate::evaluator::Status;
 use crate::history::PointRecord;
+use crate::strategy::Origin;
 
 /// Writer of `points.csv`.
 #[derive(Debug)]
@@ -71,6 +73,24 @@ impl Journal {
         }
     }
 
+    /// Open an existing journal to append rows after its last complete one (a torn last
+    /// line, left by a process killed while writing, is cut off first).
+    pub fn reopen(path: &Path, with_likelihood: bool) -> Result<Self, ScanError> {
+        truncate_torn_tail(path)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(ScanError::io(path))?;
+        Ok(Journal {
+            path: path.to_path_buf(),
+            writer: csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(BufWriter::new(file)),
+            with_likelihood,
+            row: Vec::new(),
+        })
+    }
+
     /// Path of the file.
     pub fn path(&self) -> &Path {
         &self.path
@@ -110,6 +130,96 @@ impl Journal {
             .sync_data()
             .map_err(ScanError::io(&self.path))
     }
+}
+
+/// Cut `path` after its last newline: a row is only valid once its newline is written.
+pub fn truncate_torn_tail(path: &Path) -> Result<(), ScanError> {
+    let bytes = std::fs::read(path).map_err(ScanError::io(path))?;
+    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if keep < bytes.len() {
+        let file = OpenOptions::new().write(true).open(path).map_err(ScanError::io(path))?;
+        file.set_len(keep as u64).map_err(ScanError::io(path))?;
+        file.sync_all().map_err(ScanError::io(path))?;
+    }
+    Ok(())
+}
+
+/// Read every complete row of a journal written with `header`.
+pub fn read_records(
+    path: &Path,
+    header: &[String],
+    dim: usize,
+    n_outputs: usize,
+    with_likelihood: bool,
+) -> Result<Vec<PointRecord>, ScanError> {
+    let bad = |line: usize, message: String| ScanError::Journal {
+        path: path.to_path_buf(),
+        message: format!("line {line}: {message}"),
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| ScanError::Journal {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let found: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(1, e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    if found != header {
+        return Err(bad(
+            1,
+            format!("columns {found:?} do not match this run's parameters and oracle outputs {header:?}"),
+        ));
+    }
+    let number = |line: usize, v: &str| {
+        v.parse::<f64>()
+            .map_err(|_| bad(line, format!("`{v}` is not a number")))
+    };
+    let mut records = Vec::new();
+    for (k, row) in reader.records().enumerate() {
+        let line = k + 2;
+        let row = row.map_err(|e| bad(line, e.to_string()))?;
+        if row.len() != header.len() {
+            return Err(bad(line, format!("{} fields, expected {}", row.len(), header.len())));
+        }
+        let mut c = 0;
+        let mut next = || {
+            c += 1;
+            &row[c - 1]
+        };
+        let id = next().parse::<u64>().map_err(|_| bad(line, "bad id".into()))?;
+        let iteration = next().parse::<u32>().map_err(|_| bad(line, "bad iteration".into()))?;
+        let origin = Origin::parse(next()).ok_or_else(|| bad(line, "bad origin".into()))?;
+        let x = (0..dim).map(|_| number(line, next())).collect::<Result<Vec<_>, _>>()?;
+        let outputs = (0..n_outputs)
+            .map(|_| number(line, next()))
+            .collect::<Result<Vec<_>, _>>()?;
+        let likelihood = if with_likelihood {
+            Some(number(line, next())?)
+        } else {
+            None
+        };
+        let status = Status::parse(next()).ok_or_else(|| bad(line, "bad status".into()))?;
+        let in_target = match next() {
+            "1" => true,
+            "0" => false,
+            other => return Err(bad(line, format!("bad in_target `{other}`"))),
+        };
+        let message = Some(next().to_string()).filter(|m| !m.is_empty());
+        records.push(PointRecord {
+            id,
+            iteration,
+            origin,
+            x,
+            outputs,
+            likelihood,
+            status,
+            in_target,
+            message,
+        });
+    }
+    Ok(records)
 }
 
 #[cfg(test)]

@@ -215,8 +215,27 @@ pub struct Scanner {
     next_iteration: u32,
     next_id: u64,
     started: Instant,
+    /// Wall time of the run before this process (resumed runs).
+    seconds_before: f64,
+    fingerprint: Option<String>,
     stop_reason: Option<StopReason>,
 }
+
+/// What `checkpoint/state.json` holds: everything beyond `points.csv` needed to continue.
+#[derive(Debug, Serialize, Deserialize)]
+struct Checkpoint {
+    format: String,
+    fingerprint: Option<String>,
+    next_iteration: u32,
+    next_id: u64,
+    points: usize,
+    rng: Xoshiro256PlusPlus,
+    seconds: f64,
+    /// Directory (under `checkpoint/`) holding the strategy's state.
+    strategy_state: Option<String>,
+}
+
+const CHECKPOINT_FORMAT: &str = "dlscan-checkpoint/1";
 
 impl std::fmt::Debug for Scanner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -267,6 +286,8 @@ impl Scanner {
             next_iteration: 0,
             next_id: 0,
             started: Instant::now(),
+            seconds_before: 0.0,
+            fingerprint: None,
             stop_reason: None,
         })
     }
@@ -308,6 +329,168 @@ impl Scanner {
         })?);
         self.run_dir = Some(dir.to_path_buf());
         Ok(self)
+    }
+
+    /// Tag the run's checkpoints with a fingerprint of its configuration; resuming checks
+    /// that it still matches.
+    pub fn with_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    /// Continue the run recorded in `dir` (made by [`Scanner::with_run_dir`] with the same
+    /// space, target and oracle): replay `points.csv` (dropping a torn last line), restore
+    /// the checkpoint (random state, counters, surrogate weights) when it matches the
+    /// journal, and append to the run's files. Points of an interrupted iteration that
+    /// were evaluated are kept; the rest are proposed afresh, so no point is evaluated
+    /// twice and none is lost.
+    pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let dir = dir.as_ref();
+        let points = dir.join("points.csv");
+        if !points.is_file() {
+            return Err(ScanError::Config(format!(
+                "{} holds no points.csv: not a run directory",
+                dir.display()
+            )));
+        }
+        let names: Vec<String> = self.space.parameters().iter().map(|p| p.name.clone()).collect();
+        let with_likelihood = self.target.has_likelihood();
+        let header = journal::header(&names, &self.evaluator.shape().output_names, with_likelihood);
+        journal::truncate_torn_tail(&points)?;
+        let mut records = journal::read_records(
+            &points,
+            &header,
+            self.space.dim(),
+            self.history.n_outputs(),
+            with_likelihood,
+        )?;
+        records.sort_by_key(|r| r.id);
+        if records.windows(2).any(|w| w[0].id == w[1].id) {
+            return Err(ScanError::Journal {
+                path: points.clone(),
+                message: "a point id appears twice".into(),
+            });
+        }
+        for r in &records {
+            self.history.push(r, &self.space.to_unit_rows(&r.x));
+        }
+        self.next_id = records.iter().map(|r| r.id + 1).max().unwrap_or(0);
+        self.next_iteration = records.iter().map(|r| r.iteration + 1).max().unwrap_or(0);
+
+        let state_path = dir.join("checkpoint").join("state.json");
+        let mut exact = false;
+        if state_path.is_file() {
+            let text = std::fs::read_to_string(&state_path).map_err(ScanError::io(&state_path))?;
+            let state: Checkpoint = serde_json::from_str(&text).map_err(|e| ScanError::Journal {
+                path: state_path.clone(),
+                message: e.to_string(),
+            })?;
+            if state.format != CHECKPOINT_FORMAT {
+                return Err(ScanError::Journal {
+                    path: state_path,
+                    message: format!("unknown checkpoint format `{}`", state.format),
+                });
+            }
+            if state.fingerprint.is_some() && self.fingerprint.is_some() && state.fingerprint != self.fingerprint {
+                return Err(ScanError::Config(format!(
+                    "{}: the run's configuration changed since the checkpoint; restore config.toml or start a new run",
+                    dir.display()
+                )));
+            }
+            self.seconds_before = state.seconds;
+            if state.points == self.history.len() && state.next_iteration == self.next_iteration {
+                self.rng = state.rng;
+                exact = true;
+            }
+            if let Some(sub) = &state.strategy_state {
+                self.strategy.load_state(&dir.join("checkpoint").join(sub))?;
+            }
+        }
+        if !exact {
+            // Killed mid-iteration: the random state of the checkpoint is behind the
+            // journal; continue from a state derived from the seed and the iteration.
+            self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed ^ (u64::from(self.next_iteration) << 32));
+        }
+
+        // in_target.csv is derived from points.csv: rebuild it so both agree.
+        let in_target = dir.join("in_target.csv");
+        let rebuilt = dir.join("in_target.csv.tmp");
+        let _ = std::fs::remove_file(&rebuilt);
+        let mut j = Journal::create(&rebuilt, &header, with_likelihood)?;
+        for r in records.iter().filter(|r| r.in_target) {
+            j.append(r)?;
+        }
+        j.sync()?;
+        drop(j);
+        std::fs::rename(&rebuilt, &in_target).map_err(ScanError::io(&in_target))?;
+
+        let iterations = dir.join("iterations.csv");
+        if iterations.is_file() {
+            journal::truncate_torn_tail(&iterations)?;
+            let mut reader = csv::Reader::from_path(&iterations).map_err(|e| ScanError::Journal {
+                path: iterations.clone(),
+                message: e.to_string(),
+            })?;
+            for row in reader.deserialize::<IterationRecord>() {
+                self.iterations.push(row.map_err(|e| ScanError::Journal {
+                    path: iterations.clone(),
+                    message: e.to_string(),
+                })?);
+            }
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&iterations)
+            .map_err(ScanError::io(&iterations))?;
+        self.iterations_csv = Some(
+            csv::WriterBuilder::new()
+                .has_headers(self.iterations.is_empty())
+                .from_writer(file),
+        );
+        self.journal = Some(Journal::reopen(&points, with_likelihood)?);
+        self.in_target_journal = Some(Journal::reopen(&in_target, with_likelihood)?);
+        self.run_dir = Some(dir.to_path_buf());
+        Ok(self)
+    }
+
+    /// Write `checkpoint/`: the strategy's state in a new directory, then `state.json`
+    /// (atomically; it is the commit point), then remove older strategy directories.
+    fn write_checkpoint(&self) -> Result<(), ScanError> {
+        let Some(dir) = &self.run_dir else { return Ok(()) };
+        let cp = dir.join("checkpoint");
+        std::fs::create_dir_all(&cp).map_err(ScanError::io(&cp))?;
+        let sub = format!("strategy-{}", self.next_iteration);
+        let state_dir = cp.join(&sub);
+        let _ = std::fs::remove_dir_all(&state_dir);
+        self.strategy.save_state(&state_dir)?;
+        let state = Checkpoint {
+            format: CHECKPOINT_FORMAT.into(),
+            fingerprint: self.fingerprint.clone(),
+            next_iteration: self.next_iteration,
+            next_id: self.next_id,
+            points: self.history.len(),
+            rng: self.rng.clone(),
+            seconds: self.elapsed(),
+            strategy_state: state_dir.exists().then(|| sub.clone()),
+        };
+        write_atomically(
+            &cp.join("state.json"),
+            serde_json::to_string_pretty(&state).expect("serialisable").as_bytes(),
+        )?;
+        if let Ok(entries) = std::fs::read_dir(&cp) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("strategy-") && name != sub {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn elapsed(&self) -> f64 {
+        self.seconds_before + self.started.elapsed().as_secs_f64()
     }
 
     /// Add a progress observer.
@@ -357,7 +540,7 @@ impl Scanner {
             Some(StopReason::InTarget)
         } else if s.max_iterations.is_some_and(|m| self.next_iteration >= m) {
             Some(StopReason::Iterations)
-        } else if s.max_seconds.is_some_and(|m| self.started.elapsed().as_secs_f64() >= m) {
+        } else if s.max_seconds.is_some_and(|m| self.elapsed() >= m) {
             Some(StopReason::WallTime)
         } else {
             None
@@ -560,6 +743,7 @@ impl Scanner {
             w.flush().map_err(io)?;
         }
         self.iterations.push(record);
+        self.write_checkpoint()?;
         self.write_summary()
     }
 
@@ -586,7 +770,7 @@ impl Scanner {
             },
             iterations: self.next_iteration,
             stop_reason: self.stop_reason,
-            seconds_total: self.started.elapsed().as_secs_f64(),
+            seconds_total: self.elapsed(),
             seconds_oracle,
             seconds_proposal: self.iterations.iter().map(|r| r.seconds_proposal).sum(),
             seconds_training: self.iterations.iter().map(|r| r.seconds_training).sum(),

@@ -70,6 +70,16 @@ pub trait Strategy: Send {
 
     /// Propose `n` points (each coordinate in [0, 1]) after the points of `history`.
     fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError>;
+
+    /// Save what the strategy learnt (surrogate weights) into `dir`, for checkpoints.
+    fn save_state(&self, _dir: &std::path::Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+
+    /// Restore what [`Strategy::save_state`] saved.
+    fn load_state(&mut self, _dir: &std::path::Path) -> Result<(), ScanError> {
+        Ok(())
+    }
 }
 
 /// Uniform sampling of the box: the baseline every other strategy must beat.

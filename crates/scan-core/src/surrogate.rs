@@ -2,6 +2,8 @@
 //! configuration. Every model sees unit-cube coordinates (the parameter box, log scales
 //! included, is the scanner's business).
 
+use std::path::Path;
+
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use smote::{Oversample, SamplingStrategy, Smote};
 use surrogate_mlp::{ClassWeight, MlpClassifier, MlpClassifierParams, MlpParams, MlpRegressor, TargetTransform};
@@ -36,6 +38,10 @@ pub trait Surrogate: Send {
     fn name(&self) -> &str;
     fn train(&mut self, data: TrainingSet<'_>) -> Result<TrainInfo, ScanError>;
     fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError>;
+    /// Save the trained model(s) into `dir` (nothing when untrained).
+    fn save(&self, dir: &Path) -> Result<(), ScanError>;
+    /// Load what `save` wrote; a missing directory means "untrained".
+    fn load(&mut self, dir: &Path) -> Result<(), ScanError>;
 }
 
 fn model_error(e: impl std::fmt::Display) -> ScanError {
@@ -186,6 +192,27 @@ impl Surrogate for ClassifierSurrogate {
         }
     }
 
+    fn save(&self, dir: &Path) -> Result<(), ScanError> {
+        match (&self.mlp, &self.siamese) {
+            (Some(m), _) => m.save(dir).map_err(model_error),
+            (_, Some(m)) => m.save(dir).map_err(model_error),
+            _ => Ok(()),
+        }
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<(), ScanError> {
+        if !dir.join("model.json").exists() {
+            return Ok(());
+        }
+        match &self.model {
+            ClassifierModel::Mlp(p) => self.mlp = Some(MlpClassifier::load(dir, p.device).map_err(model_error)?),
+            ClassifierModel::Siamese(p) => {
+                self.siamese = Some(SiameseClassifier::load(dir, p.device).map_err(model_error)?)
+            }
+        }
+        Ok(())
+    }
+
     fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
         match (&self.mlp, &self.siamese) {
             (Some(m), _) => m.predict_proba(unit).map_err(model_error),
@@ -278,6 +305,26 @@ impl Surrogate for RegressorSurrogate {
             info.validation_metric = report.validation_metric.or(info.validation_metric);
         }
         Ok(info)
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), ScanError> {
+        for (k, m) in self.models.iter().enumerate() {
+            m.save(&dir.join(format!("output{k}"))).map_err(model_error)?;
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<(), ScanError> {
+        let mut models = Vec::new();
+        for k in 0..self.outputs.len() {
+            let d = dir.join(format!("output{k}"));
+            if !d.join("model.json").exists() {
+                return Ok(());
+            }
+            models.push(MlpRegressor::load(&d, self.params.device).map_err(model_error)?);
+        }
+        self.models = models;
+        Ok(())
     }
 
     fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
