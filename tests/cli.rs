@@ -475,3 +475,40 @@ fn resume_refuses_what_is_not_a_run() {
     assert!(!o.status.success());
     assert!(text_of(&o.stderr).contains("no config.toml"), "{}", text_of(&o.stderr));
 }
+
+#[test]
+fn runs_draw_readable_plots() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "function = \"O_3d\"", 2000);
+    let out = tmp.path().join("run");
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    for name in ["histograms", "scatter_matrix", "density", "convergence"] {
+        let png = std::fs::read(out.join("plots").join(format!("{name}.png"))).unwrap();
+        assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}.png");
+        let svg = std::fs::read_to_string(out.join("plots").join(format!("{name}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{name}.svg");
+    }
+    let svg = std::fs::read_to_string(out.join("plots/histograms.svg")).unwrap();
+    assert!(
+        svg.lines().any(|l| l.trim() == "x1") && svg.contains("in target"),
+        "axis titles and legend are drawn"
+    );
+    // `--no-plots` skips them; `dlscan plot` draws them afterwards.
+    let bare = tmp.path().join("bare");
+    assert!(
+        dlscan(&[
+            "run",
+            config.to_str().unwrap(),
+            "--out",
+            bare.to_str().unwrap(),
+            "--no-plots"
+        ])
+        .status
+        .success()
+    );
+    assert!(!bare.join("plots").exists());
+    let o = dlscan(&["plot", bare.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(text(&o.stdout).lines().count(), 8);
+}

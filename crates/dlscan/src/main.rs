@@ -5,6 +5,7 @@
 //! `scan-core` and `oracle-api`.
 
 mod config;
+mod plots;
 mod progress;
 
 use std::path::{Path, PathBuf};
@@ -37,10 +38,21 @@ enum Command {
         /// Run directory (overrides `[run] output_dir`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Do not draw the plots at the end.
+        #[arg(long)]
+        no_plots: bool,
     },
     /// Continue a run that was interrupted (Ctrl-C, a crash, SIGKILL, a reboot).
     Resume {
         /// The run directory (it holds config.toml and points.csv).
+        run_dir: PathBuf,
+        /// Do not draw the plots at the end.
+        #[arg(long)]
+        no_plots: bool,
+    },
+    /// Draw the plots of a run into <run-dir>/plots (PNG and SVG).
+    Plot {
+        /// The run directory.
         run_dir: PathBuf,
     },
     /// Validate a configuration and its plugin, and evaluate one point (the box centre).
@@ -58,8 +70,9 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config, out } => run(&config, out),
-        Command::Resume { run_dir } => resume(&run_dir),
+        Command::Run { config, out, no_plots } => run(&config, out, !no_plots),
+        Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots),
+        Command::Plot { run_dir } => plot(&run_dir),
         Command::Check { config } => check(&config),
         Command::PluginInfo { plugin } => plugin_info(&plugin),
     };
@@ -101,7 +114,7 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
 }
 
 /// Run until a stopping rule holds; the first Ctrl-C stops after the points in flight.
-fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path) -> Result<()> {
+fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: bool) -> Result<()> {
     let stop = scanner.stop_handle();
     let presses = AtomicUsize::new(0);
     ctrlc::set_handler(move || {
@@ -123,20 +136,46 @@ fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path) -> Result<()
         dir.display()
     );
     scanner.run()?;
+    drop(scanner);
+    if with_plots {
+        // The run is on disk whatever happens here: a plotting problem is only a warning.
+        match plots::plot_run(dir, loaded) {
+            Ok(files) => eprintln!("plots: {} files in {}", files.len(), dir.join("plots").display()),
+            Err(e) => eprintln!(
+                "warning: plotting failed ({e:#}); retry with `dlscan plot {}`",
+                dir.display()
+            ),
+        }
+    }
     println!("{}", dir.display());
     Ok(())
 }
 
-fn run(config_path: &Path, out: Option<PathBuf>) -> Result<()> {
+fn plot(dir: &Path) -> Result<()> {
+    let config_path = dir.join("config.toml");
+    if !config_path.is_file() {
+        bail!(
+            "{}: no config.toml here; is this a dlscan run directory?",
+            dir.display()
+        );
+    }
+    let loaded = config::load(&config_path)?;
+    for f in plots::plot_run(dir, &loaded)? {
+        println!("{}", f.display());
+    }
+    Ok(())
+}
+
+fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool) -> Result<()> {
     let loaded = config::load(config_path)?;
     let dir = out.unwrap_or_else(|| loaded.output_dir());
     let scanner = scanner_for(&loaded)?.with_run_dir(&dir)?;
     std::fs::write(dir.join("config.toml"), &loaded.text)
         .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
-    drive(scanner, &loaded, &dir)
+    drive(scanner, &loaded, &dir, with_plots)
 }
 
-fn resume(dir: &Path) -> Result<()> {
+fn resume(dir: &Path, with_plots: bool) -> Result<()> {
     let config_path = dir.join("config.toml");
     if !config_path.is_file() {
         bail!(
@@ -151,7 +190,7 @@ fn resume(dir: &Path) -> Result<()> {
         dir.display(),
         scanner.history().len()
     );
-    drive(scanner, &loaded, dir)
+    drive(scanner, &loaded, dir, with_plots)
 }
 
 fn check(config_path: &Path) -> Result<()> {
