@@ -53,9 +53,9 @@ release: $(CARGO_CONFIG)
 
 demo: release
 	rm -rf $(DEMO_DIR)
-	./target/release/dlscan run examples/o3d.toml --out $(DEMO_DIR)
+	./target/release/dlscan run examples/o3d-regressor.toml --out $(DEMO_DIR)
 	@echo
-	@echo "demo results: $(DEMO_DIR)/points.csv, $(DEMO_DIR)/summary.json"
+	@echo "demo results: $(DEMO_DIR)/ (points.csv, in_target.csv, iterations.csv, summary.json, plots/)"
 	@cat $(DEMO_DIR)/summary.json
 
 fmt-check:
