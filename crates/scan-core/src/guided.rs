@@ -27,6 +27,17 @@ pub enum Selection {
     /// A uniform draw among them: spreads points over every region the model accepts.
     #[default]
     Sample,
+    /// A draw among them weighted by score / (1 + in-target points already found in the
+    /// candidate's grid cell of 6 % of the box per side): crowded regions give way to
+    /// sparse ones, evening out the coverage of disconnected target regions.
+    Spread,
+}
+
+/// Side of the grid cells of [`Selection::Spread`], in unit-cube coordinates.
+const SPREAD_CELL: f64 = 0.06;
+
+fn cell_of(point: ndarray::ArrayView1<f64>) -> Vec<i32> {
+    point.iter().map(|v| (v / SPREAD_CELL).floor() as i32).collect()
 }
 
 /// Settings of [`Guided`], validated by [`GuidedSettings::check`].
@@ -189,6 +200,24 @@ impl Strategy for Guided {
                 survivors.truncate(take);
                 survivors
             }
+            Selection::Spread => {
+                let mut found: std::collections::HashMap<Vec<i32>, u32> = std::collections::HashMap::new();
+                for i in (0..history.len()).filter(|&i| history.in_target()[i]) {
+                    *found.entry(cell_of(unit.row(i))).or_default() += 1;
+                }
+                // Weighted sampling without replacement (Efraimidis–Spirakis): the largest
+                // keys u^(1/w) win.
+                let mut keyed: Vec<(f64, usize)> = survivors
+                    .iter()
+                    .map(|&c| {
+                        let crowd = found.get(&cell_of(cand.row(c))).copied().unwrap_or(0);
+                        let w = scores[c].max(1e-12) / (1.0 + f64::from(crowd));
+                        (rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / w, c)
+                    })
+                    .collect();
+                keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+                keyed.into_iter().take(n_model).map(|(_, c)| c).collect()
+            }
         };
         report.seconds_prediction = t.elapsed().as_secs_f64() - seconds_vegas;
 
@@ -215,5 +244,120 @@ impl Strategy for Guided {
 
     fn load_state(&mut self, dir: &std::path::Path) -> Result<(), ScanError> {
         self.surrogate.load(dir)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::PointRecord;
+    use crate::surrogate::TrainInfo;
+    use ndarray::ArrayView2;
+    use rand::SeedableRng;
+    use std::path::Path;
+
+    /// Scores every candidate 1: isolates the selection rule.
+    struct Flat;
+
+    impl Surrogate for Flat {
+        fn name(&self) -> &str {
+            "flat"
+        }
+        fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+            Ok(TrainInfo::default())
+        }
+        fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+            Ok(Array1::ones(unit.nrows()))
+        }
+        fn save(&self, _: &Path) -> Result<(), ScanError> {
+            Ok(())
+        }
+        fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+            Ok(())
+        }
+    }
+
+    /// 200 in-target points crowded in the left tenth of the square.
+    fn crowded_history() -> History {
+        let mut h = History::new(2, 1);
+        for i in 0..200 {
+            let u = [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0];
+            let r = PointRecord {
+                id: i,
+                iteration: 0,
+                origin: Origin::Initial,
+                x: u.to_vec(),
+                outputs: vec![1.0],
+                likelihood: None,
+                status: Status::Ok,
+                in_target: true,
+                message: None,
+            };
+            h.push(&r, &u);
+        }
+        h
+    }
+
+    fn left_share(selection: Selection) -> f64 {
+        let settings = GuidedSettings {
+            candidates: 20_000,
+            vegas_fraction: 0.0,
+            random_fraction: 0.0,
+            selection,
+            threshold: 0.5,
+        };
+        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+        let p = g.propose(&crowded_history(), 2000, &mut rng).unwrap();
+        assert_eq!(p.unit.len(), 4000);
+        assert!(p.origin.iter().all(|o| *o == Origin::Surrogate));
+        // Share of picks in grid cells that already hold found points.
+        let h = crowded_history();
+        let occupied: std::collections::HashSet<Vec<i32>> = (0..h.len())
+            .map(|i| cell_of(ArrayView2::from_shape((h.len(), 2), h.unit()).unwrap().row(i)))
+            .collect();
+        p.unit
+            .chunks(2)
+            .filter(|u| occupied.contains(&cell_of(ndarray::aview1(u))))
+            .count() as f64
+            / 2000.0
+    }
+
+    #[test]
+    fn spread_avoids_regions_already_found() {
+        let sample = left_share(Selection::Sample);
+        let spread = left_share(Selection::Spread);
+        // 10 cells of 0.06 × 0.06 hold the found points: 3.6 % of the square.
+        assert!((sample - 0.036).abs() < 0.015, "uniform among equals: {sample}");
+        assert!(
+            spread < sample / 5.0,
+            "spread keeps away from crowded cells: {spread} vs {sample}"
+        );
+    }
+
+    #[test]
+    fn exploration_share_and_fill_up_are_random() {
+        let settings = GuidedSettings {
+            candidates: 50,
+            vegas_fraction: 0.0,
+            random_fraction: 0.2,
+            selection: Selection::Top,
+            threshold: 0.5,
+        };
+        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+        // 100 wanted, 80 by the model but only 50 candidates: 50 surrogate, 50 random.
+        let p = g.propose(&crowded_history(), 100, &mut rng).unwrap();
+        assert_eq!(p.origin.iter().filter(|o| **o == Origin::Surrogate).count(), 50);
+        assert_eq!(p.origin.iter().filter(|o| **o == Origin::Random).count(), 50);
+        assert!(p.unit.iter().all(|v| (0.0..1.0).contains(v)));
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let mut s = GuidedSettings::dlscanner(100);
+        assert_eq!(s.candidates, 10_000);
+        s.vegas_fraction = 1.5;
+        assert!(Guided::new(Box::new(Flat), s).is_err());
     }
 }
