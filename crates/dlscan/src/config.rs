@@ -164,6 +164,10 @@ pub struct ScanTable {
     /// Candidates scored per iteration (default 100 × batch_size).
     pub candidates: Option<usize>,
     pub vegas_fraction: Option<f64>,
+    /// Share of the candidates drawn around in-target points found so far.
+    pub local_fraction: Option<f64>,
+    /// Their Gaussian width, as a fraction of the box (default 0.01).
+    pub local_sigma: Option<f64>,
     pub random_fraction: Option<f64>,
     pub selection: Option<scan_core::Selection>,
     pub threshold: Option<f64>,
@@ -184,6 +188,8 @@ impl Default for ScanTable {
             batch_size: default_batch(),
             candidates: None,
             vegas_fraction: None,
+            local_fraction: None,
+            local_sigma: None,
             random_fraction: None,
             selection: None,
             threshold: None,
@@ -427,6 +433,8 @@ impl Loaded {
                 batch_size: t.batch_size,
                 candidates: t.candidates,
                 vegas_fraction: t.vegas_fraction,
+                local_fraction: t.local_fraction,
+                local_sigma: t.local_sigma,
                 random_fraction: t.random_fraction,
                 selection: t.selection,
                 threshold: t.threshold,
@@ -531,6 +539,8 @@ impl Loaded {
         let settings = GuidedSettings {
             candidates: scan.candidates.unwrap_or(base.candidates),
             vegas_fraction: scan.vegas_fraction.unwrap_or(base.vegas_fraction),
+            local_fraction: scan.local_fraction.unwrap_or(base.local_fraction),
+            local_sigma: scan.local_sigma.unwrap_or(base.local_sigma),
             random_fraction: scan.random_fraction.unwrap_or(base.random_fraction),
             selection: scan.selection.unwrap_or(base.selection),
             threshold: scan.threshold.unwrap_or(base.threshold),

@@ -47,11 +47,21 @@ pub struct GuidedSettings {
     pub candidates: usize,
     /// Fraction of the candidates drawn from the VEGAS map (0 disables it).
     pub vegas_fraction: f64,
+    /// Fraction of the candidates drawn as Gaussian perturbations (σ = `local_sigma` of the
+    /// box per coordinate) of in-target points found so far (0 disables it).
+    #[serde(default)]
+    pub local_fraction: f64,
+    #[serde(default = "default_local_sigma")]
+    pub local_sigma: f64,
     /// Fraction of each batch drawn uniformly, for exploration.
     pub random_fraction: f64,
     pub selection: Selection,
     /// A candidate counts as predicted in target when its score exceeds this.
     pub threshold: f64,
+}
+
+fn default_local_sigma() -> f64 {
+    0.01
 }
 
 impl GuidedSettings {
@@ -61,6 +71,8 @@ impl GuidedSettings {
         GuidedSettings {
             candidates: 100 * k,
             vegas_fraction: 0.1,
+            local_fraction: 0.0,
+            local_sigma: default_local_sigma(),
             random_fraction: 0.1,
             selection: Selection::Sample,
             threshold: 0.5,
@@ -118,12 +130,29 @@ impl Guided {
         })
     }
 
-    /// Candidates: uniform, then the VEGAS share drawn through a map adapted to the points
-    /// weighted by likelihood (when the target has one) or in-target flag.
+    /// Candidates: uniform, then the local share (Gaussian steps around found points),
+    /// then the VEGAS share drawn through a map adapted to the points weighted by likelihood
+    /// (when the target has one) or in-target flag.
     fn candidates(&self, history: &History, rng: &mut Xoshiro256PlusPlus) -> Result<(Array2<f64>, f64), ScanError> {
         let (l, d) = (self.settings.candidates, history.dim());
         let n_vegas = ((self.settings.vegas_fraction * l as f64).round() as usize).min(l);
+        let n_local = ((self.settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
         let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
+        let found: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
+        if n_local > 0 && !found.is_empty() {
+            let unit = history.unit();
+            let sigma = self.settings.local_sigma;
+            let start = l - n_vegas - n_local;
+            for r in start..start + n_local {
+                let base = found[rng.random_range(0..found.len())];
+                for c in 0..d {
+                    // Box–Muller normal deviate.
+                    let (u1, u2) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
+                    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                    cand[[r, c]] = (unit[base * d + c] + sigma * z).clamp(0.0, 1.0 - f64::EPSILON);
+                }
+            }
+        }
         let started = Instant::now();
         if n_vegas > 0 && history.len() >= 20 {
             let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
@@ -302,6 +331,8 @@ mod tests {
         let settings = GuidedSettings {
             candidates: 20_000,
             vegas_fraction: 0.0,
+            local_fraction: 0.0,
+            local_sigma: 0.01,
             random_fraction: 0.0,
             selection,
             threshold: 0.5,
@@ -340,6 +371,8 @@ mod tests {
         let settings = GuidedSettings {
             candidates: 50,
             vegas_fraction: 0.0,
+            local_fraction: 0.0,
+            local_sigma: 0.01,
             random_fraction: 0.2,
             selection: Selection::Top,
             threshold: 0.5,

@@ -65,6 +65,8 @@ fn guided(selection: Selection) -> GuidedSettings {
     GuidedSettings {
         candidates: 5000,
         vegas_fraction: 0.2,
+        local_fraction: 0.2,
+        local_sigma: 0.01,
         random_fraction: 0.1,
         selection,
         threshold: 0.5,
