@@ -10,7 +10,7 @@ use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
 use crate::model::Fitted;
 use crate::params::MlpParams;
-use crate::train::{Data, TrainReport, infer, train};
+use crate::train::{Data, TrainReport, check_rows, infer, train};
 
 /// How the rare positive class is weighted in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -93,19 +93,6 @@ pub struct MlpClassifier {
     class_weight: ClassWeight,
 }
 
-fn check_lengths(x: ArrayView2<f64>, n: usize) -> Result<(), SurrogateError> {
-    if x.nrows() != n {
-        return Err(SurrogateError::LengthMismatch {
-            rows: x.nrows(),
-            targets: n,
-        });
-    }
-    if n == 0 {
-        return Err(SurrogateError::Empty);
-    }
-    Ok(())
-}
-
 impl MlpClassifier {
     /// Settings for a classifier of points in the box `bounds` (one (lo, hi) per input),
     /// with the default network (4 × 100 ReLU, Adam 1e-3) and balanced class weights.
@@ -124,7 +111,7 @@ impl MlpClassifier {
         epochs: usize,
         reinitialised: bool,
     ) -> Result<TrainReport, SurrogateError> {
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let f = &mut self.fitted;
         f.params.apply_threads();
         let xs = f.scaler.scale(x)?;
@@ -158,7 +145,7 @@ impl MlpClassifier {
     /// Continue training from the current weights on the (enlarged) data set for
     /// `update_epochs`, or re-initialise and train `epochs` when `reinit_every` says so.
     pub fn update(&mut self, x: ArrayView2<f64>, y: ArrayView1<bool>) -> Result<TrainReport, SurrogateError> {
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let (epochs, reinit) = self.fitted.prepare_update(1);
         self.train(x, y, epochs, reinit)
     }

@@ -10,7 +10,7 @@ use crate::error::SurrogateError;
 use crate::model::Fitted;
 use crate::params::MlpParams;
 use crate::scaling::{TargetScaler, TargetTransform};
-use crate::train::{Data, TrainReport, infer, train};
+use crate::train::{Data, TrainReport, check_rows, infer, train};
 
 /// Settings of an [`MlpRegressor`].
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +41,7 @@ impl MlpRegressorParams {
     /// Train a new regressor on points `x` with targets `y`.
     pub fn fit(&self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<(MlpRegressor, TrainReport), SurrogateError> {
         self.check()?;
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let mut model = MlpRegressor {
             fitted: Fitted::new(self.mlp.clone(), &self.bounds, 1)?,
             target: TargetScaler::fit(y, self.transform)?,
@@ -58,19 +58,6 @@ impl MlpRegressorParams {
 pub struct MlpRegressor {
     fitted: Fitted,
     target: TargetScaler,
-}
-
-fn check_lengths(x: ArrayView2<f64>, n: usize) -> Result<(), SurrogateError> {
-    if x.nrows() != n {
-        return Err(SurrogateError::LengthMismatch {
-            rows: x.nrows(),
-            targets: n,
-        });
-    }
-    if n == 0 {
-        return Err(SurrogateError::Empty);
-    }
-    Ok(())
 }
 
 impl MlpRegressor {
@@ -90,7 +77,7 @@ impl MlpRegressor {
         epochs: usize,
         reinitialised: bool,
     ) -> Result<TrainReport, SurrogateError> {
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let f = &mut self.fitted;
         f.params.apply_threads();
         let xs = f.scaler.scale(x)?;
@@ -109,7 +96,7 @@ impl MlpRegressor {
     /// Continue training on the (enlarged) data set, as [`crate::MlpClassifier::update`].
     /// On re-initialisation the target scaling is refitted too.
     pub fn update(&mut self, x: ArrayView2<f64>, y: ArrayView1<f64>) -> Result<TrainReport, SurrogateError> {
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let (epochs, reinit) = self.fitted.prepare_update(1);
         if reinit {
             self.target = TargetScaler::fit(y, self.target.transform)?;

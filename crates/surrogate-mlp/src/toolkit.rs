@@ -5,4 +5,4 @@
 
 pub use crate::network::{Network, Snapshot};
 pub use crate::scaling::BoxScaler;
-pub use crate::train::{Data, TrainSettings, infer, permutation, train};
+pub use crate::train::{Data, TrainSettings, check_rows, infer, permutation, train};

@@ -96,6 +96,20 @@ impl Data {
     }
 }
 
+/// Check that `x` has one row per target and is not empty.
+pub fn check_rows(x: ndarray::ArrayView2<f64>, targets: usize) -> Result<(), SurrogateError> {
+    if x.nrows() != targets {
+        return Err(SurrogateError::LengthMismatch {
+            rows: x.nrows(),
+            targets,
+        });
+    }
+    if targets == 0 {
+        return Err(SurrogateError::Empty);
+    }
+    Ok(())
+}
+
 /// A uniformly random permutation of 0..n (Fisher–Yates).
 pub fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i64> {
     let mut p: Vec<i64> = (0..n as i64).collect();

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use surrogate_mlp::toolkit::{BoxScaler, Data, Network, TrainSettings, train};
+use surrogate_mlp::toolkit::{BoxScaler, Data, Network, TrainSettings, check_rows, train};
 use surrogate_mlp::{ClassWeight, DeviceChoice, LrSchedule, SurrogateError, TrainReport};
 use tch::nn::OptimizerConfig;
 use tch::{Device, Kind, Reduction, Tensor, nn};
@@ -161,19 +161,6 @@ pub struct SiameseClassifier {
     calls: u64,
 }
 
-fn check_lengths(x: ArrayView2<f64>, n: usize) -> Result<(), SurrogateError> {
-    if x.nrows() != n {
-        return Err(SurrogateError::LengthMismatch {
-            rows: x.nrows(),
-            targets: n,
-        });
-    }
-    if n == 0 {
-        return Err(SurrogateError::Empty);
-    }
-    Ok(())
-}
-
 impl SiameseClassifier {
     /// Default settings for points in the box `bounds` (one (lo, hi) per input).
     pub fn params(bounds: Vec<(f64, f64)>) -> SiameseParams {
@@ -223,7 +210,7 @@ impl SiameseClassifier {
         encoder_epochs: usize,
         head_epochs: usize,
     ) -> Result<SiameseReport, SurrogateError> {
-        check_lengths(x, y.len())?;
+        check_rows(x, y.len())?;
         let started = Instant::now();
         self.apply_threads();
         self.calls += 1;
