@@ -786,7 +786,7 @@ impl Scanner {
 
     fn write_summary(&self) -> Result<(), ScanError> {
         let Some(dir) = &self.run_dir else { return Ok(()) };
-        let text = serde_json::to_string_pretty(&self.summary()).expect("summary serialises");
+        let text = serde_json::to_string_pretty(&self.summary()).expect("summary serialises") + "\n";
         write_atomically(&dir.join("summary.json"), text.as_bytes())
     }
 }

@@ -25,6 +25,39 @@ pub enum ClassWeight {
     Positive(f64),
 }
 
+impl ClassWeight {
+    /// The weight of the positive class for labels with `positives` of `total` positive.
+    pub fn positive_weight(self, positives: usize, total: usize) -> f64 {
+        match self {
+            ClassWeight::None => 1.0,
+            ClassWeight::Balanced if positives > 0 => (total - positives) as f64 / positives as f64,
+            ClassWeight::Balanced => 1.0,
+            ClassWeight::Positive(w) => w,
+        }
+    }
+}
+
+/// Binary cross-entropy on logits with the positive class weighted by `pos_weight`, and the
+/// accuracy of the logits' signs: the loss and metric of every classifier here.
+pub fn weighted_bce(
+    pos_weight: f64,
+    device: tch::Device,
+) -> (impl Fn(&Tensor, &Tensor) -> Tensor, impl Fn(&Tensor, &Tensor) -> f64) {
+    let pw = Tensor::from_slice(&[pos_weight as f32]).to_device(device);
+    let loss = move |out: &Tensor, target: &Tensor| {
+        out.binary_cross_entropy_with_logits::<Tensor>(target, None, Some(pw.shallow_clone()), Reduction::Mean)
+    };
+    let accuracy = |out: &Tensor, target: &Tensor| {
+        out.gt(0.0)
+            .to_kind(Kind::Float)
+            .eq_tensor(target)
+            .to_kind(Kind::Float)
+            .mean(Kind::Float)
+            .double_value(&[])
+    };
+    (loss, accuracy)
+}
+
 /// Settings of an [`MlpClassifier`]: the parameter box its inputs live in, the network,
 /// and the class weighting.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,26 +150,10 @@ impl MlpClassifier {
         let xs = f.scaler.scale(x)?;
         let ys: Vec<f32> = y.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
         let positives = ys.iter().filter(|&&v| v > 0.5).count();
-        let pos_weight = match self.class_weight {
-            ClassWeight::None => 1.0,
-            ClassWeight::Balanced if positives > 0 => (ys.len() - positives) as f64 / positives as f64,
-            ClassWeight::Balanced => 1.0,
-            ClassWeight::Positive(w) => w,
-        };
+        let pos_weight = self.class_weight.positive_weight(positives, ys.len());
         let device = f.device();
         let data = Data::new(&xs, &ys, f.scaler.dim(), device);
-        let pw = Tensor::from_slice(&[pos_weight as f32]).to_device(device);
-        let loss = move |out: &Tensor, target: &Tensor| {
-            out.binary_cross_entropy_with_logits::<Tensor>(target, None, Some(pw.shallow_clone()), Reduction::Mean)
-        };
-        let accuracy = |out: &Tensor, target: &Tensor| {
-            out.gt(0.0)
-                .to_kind(Kind::Float)
-                .eq_tensor(target)
-                .to_kind(Kind::Float)
-                .mean(Kind::Float)
-                .double_value(&[])
-        };
+        let (loss, accuracy) = weighted_bce(pos_weight, device);
         let seed = f.next_seed();
         let settings = f.params.settings(epochs, seed);
         train(&mut f.net, &data, &settings, &loss, &accuracy, reinitialised)

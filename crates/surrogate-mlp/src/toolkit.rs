@@ -3,6 +3,7 @@
 //! and chunked inference. Scan code should use [`crate::MlpClassifier`] and
 //! [`crate::MlpRegressor`] instead.
 
+pub use crate::classifier::weighted_bce;
 pub use crate::network::{Network, Snapshot};
 pub use crate::scaling::BoxScaler;
 pub use crate::train::{Data, TrainSettings, check_rows, infer, permutation, train};

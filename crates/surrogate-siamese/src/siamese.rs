@@ -7,10 +7,10 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use surrogate_mlp::toolkit::{BoxScaler, Data, Network, TrainSettings, check_rows, train};
+use surrogate_mlp::toolkit::{BoxScaler, Data, Network, TrainSettings, check_rows, train, weighted_bce};
 use surrogate_mlp::{ClassWeight, DeviceChoice, LrSchedule, SurrogateError, TrainReport};
 use tch::nn::OptimizerConfig;
-use tch::{Device, Kind, Reduction, Tensor, nn};
+use tch::{Device, Kind, Tensor, nn};
 
 use crate::pairs::balanced_pairs;
 
@@ -268,25 +268,9 @@ impl SiameseClassifier {
         let emb: Vec<f32> =
             Vec::<f32>::try_from(&embeddings.to_device(Device::Cpu).view([-1])).expect("float embeddings");
         let ys: Vec<f32> = y.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
-        let pos_weight = match self.params.class_weight {
-            ClassWeight::None => 1.0,
-            ClassWeight::Balanced if !positives.is_empty() => negatives.len() as f64 / positives.len() as f64,
-            ClassWeight::Balanced => 1.0,
-            ClassWeight::Positive(w) => w,
-        };
+        let pos_weight = self.params.class_weight.positive_weight(positives.len(), n);
         let data = Data::new(&emb, &ys, self.params.latent, device);
-        let pw = Tensor::from_slice(&[pos_weight as f32]).to_device(device);
-        let loss = move |out: &Tensor, target: &Tensor| {
-            out.binary_cross_entropy_with_logits::<Tensor>(target, None, Some(pw.shallow_clone()), Reduction::Mean)
-        };
-        let accuracy = |out: &Tensor, target: &Tensor| {
-            out.gt(0.0)
-                .to_kind(Kind::Float)
-                .eq_tensor(target)
-                .to_kind(Kind::Float)
-                .mean(Kind::Float)
-                .double_value(&[])
-        };
+        let (loss, accuracy) = weighted_bce(pos_weight, device);
         let settings = TrainSettings {
             epochs: head_epochs,
             batch_size: self.params.batch_size,
