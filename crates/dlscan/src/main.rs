@@ -151,7 +151,8 @@ fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: 
     Ok(())
 }
 
-fn plot(dir: &Path) -> Result<()> {
+/// The configuration a run directory was started with.
+fn load_run_config(dir: &Path) -> Result<config::Loaded> {
     let config_path = dir.join("config.toml");
     if !config_path.is_file() {
         bail!(
@@ -159,7 +160,11 @@ fn plot(dir: &Path) -> Result<()> {
             dir.display()
         );
     }
-    let loaded = config::load(&config_path)?;
+    config::load(&config_path)
+}
+
+fn plot(dir: &Path) -> Result<()> {
+    let loaded = load_run_config(dir)?;
     for f in plots::plot_run(dir, &loaded)? {
         println!("{}", f.display());
     }
@@ -176,14 +181,7 @@ fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool) -> Result<()>
 }
 
 fn resume(dir: &Path, with_plots: bool) -> Result<()> {
-    let config_path = dir.join("config.toml");
-    if !config_path.is_file() {
-        bail!(
-            "{}: no config.toml here; is this a dlscan run directory?",
-            dir.display()
-        );
-    }
-    let loaded = config::load(&config_path)?;
+    let loaded = load_run_config(dir)?;
     let scanner = scanner_for(&loaded)?.resume_run_dir(dir)?;
     eprintln!(
         "dlscan: resuming {} with {} points on record",

@@ -635,6 +635,17 @@ impl AdaptiveMap {
         }
     }
 
+    /// Buffers for sampling: contiguous rows of the map's dimension, one Jacobian per row.
+    fn check_sample_buffers(&self, x: &ArrayViewMut2<f64>, jac: &ArrayViewMut1<f64>) -> Result<(), VegasError> {
+        self.check_cols("x", x.ncols())?;
+        if jac.len() != x.nrows() || !x.is_standard_layout() {
+            return Err(VegasError::Shape(
+                "x must be contiguous rows and jac one value per row".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Draw `x.nrows()` points into caller-owned buffers (standard layout), so a caller
     /// drawing every iteration reuses its memory instead of faulting in new pages.
     pub fn sample_into(
@@ -643,12 +654,7 @@ impl AdaptiveMap {
         jac: ArrayViewMut1<f64>,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<(), VegasError> {
-        self.check_cols("x", x.ncols())?;
-        if jac.len() != x.nrows() || !x.is_standard_layout() {
-            return Err(VegasError::Shape(
-                "x must be contiguous rows and jac one value per row".into(),
-            ));
-        }
+        self.check_sample_buffers(&x, &jac)?;
         self.fill_samples(x, jac, rng);
         Ok(())
     }
@@ -673,12 +679,7 @@ impl AdaptiveMap {
         jac: ArrayViewMut1<f64>,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<(), VegasError> {
-        self.check_cols("x", x.ncols())?;
-        if jac.len() != x.nrows() || !x.is_standard_layout() {
-            return Err(VegasError::Shape(
-                "x must be contiguous rows and jac one value per row".into(),
-            ));
-        }
+        self.check_sample_buffers(&x, &jac)?;
         self.fill_parallel(x, jac, rng);
         Ok(())
     }
