@@ -171,6 +171,9 @@ pub struct ScanTable {
     pub random_fraction: Option<f64>,
     pub selection: Option<scan_core::Selection>,
     pub threshold: Option<f64>,
+    /// Balance the picks across the separate target regions found so far; in-target points
+    /// closer than this (fraction of the box) form one region.
+    pub region_link: Option<f64>,
     /// Balance classifier training sets with SMOTE using this many neighbours.
     pub smote_k: Option<usize>,
     /// mlp-regressor: the outputs to predict.
@@ -193,6 +196,7 @@ impl Default for ScanTable {
             random_fraction: None,
             selection: None,
             threshold: None,
+            region_link: None,
             smote_k: None,
             regress: Vec::new(),
             network: NetworkTable::default(),
@@ -438,6 +442,7 @@ impl Loaded {
                 random_fraction: t.random_fraction,
                 selection: t.selection,
                 threshold: t.threshold,
+                region_link: t.region_link,
                 smote_k: t.smote_k,
                 regress: t.regress.clone(),
                 network: t.network.clone(),
@@ -544,6 +549,7 @@ impl Loaded {
             random_fraction: scan.random_fraction.unwrap_or(base.random_fraction),
             selection: scan.selection.unwrap_or(base.selection),
             threshold: scan.threshold.unwrap_or(base.threshold),
+            region_link: scan.region_link.or(base.region_link),
         };
         Ok(Box::new(
             Guided::new(surrogate, settings).with_context(|| at("settings"))?,

@@ -15,6 +15,7 @@ use vegas_map::{AdaptiveMap, TrainingParams};
 use crate::error::ScanError;
 use crate::evaluator::Status;
 use crate::history::History;
+use crate::regions::{Regions, fill_evenly};
 use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, uniform_points};
 use crate::surrogate::{Surrogate, TrainingSet};
 
@@ -58,6 +59,13 @@ pub struct GuidedSettings {
     pub selection: Selection,
     /// A candidate counts as predicted in target when its score exceeds this.
     pub threshold: f64,
+    /// Balance the picks across the disconnected target regions found so far: in-target
+    /// points closer than this (Euclidean distance in the unit cube) form one region, and
+    /// each batch goes to the regions holding the fewest in-target points first (candidates
+    /// far from every found point count as one more region, as full as the emptiest one).
+    /// Within a region the selection rule orders the candidates. `None` disables it.
+    #[serde(default)]
+    pub region_link: Option<f64>,
 }
 
 fn default_local_sigma() -> f64 {
@@ -76,6 +84,7 @@ impl GuidedSettings {
             random_fraction: 0.1,
             selection: Selection::Sample,
             threshold: 0.5,
+            region_link: None,
         }
     }
 
@@ -95,7 +104,50 @@ impl GuidedSettings {
         if !self.threshold.is_finite() {
             return bad("threshold must be a number".into());
         }
+        if let Some(link) = self.region_link
+            && !(link > 0.0 && link.is_finite())
+        {
+            return bad(format!("region_link = {link} must be a positive distance"));
+        }
         Ok(())
+    }
+}
+
+/// The in-target points found so far and, when balancing, their regions.
+struct Found {
+    /// History indices of the in-target points.
+    ids: Vec<usize>,
+    regions: Option<Regions>,
+    /// Per region, positions in `ids` of its points.
+    members: Option<Vec<Vec<usize>>>,
+}
+
+impl Found {
+    fn new(history: &History, region_link: Option<f64>) -> Result<Self, ScanError> {
+        let ids: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
+        let Some(link) = region_link else {
+            return Ok(Found {
+                ids,
+                regions: None,
+                members: None,
+            });
+        };
+        let d = history.dim();
+        let rows: Vec<f64> = ids
+            .iter()
+            .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        let points = Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d");
+        let regions = Regions::new(points.view(), link)?;
+        let mut members = vec![Vec::new(); regions.count()];
+        for (p, r) in regions.labels().iter().enumerate() {
+            members[*r].push(p);
+        }
+        Ok(Found {
+            ids,
+            regions: Some(regions),
+            members: Some(members),
+        })
     }
 }
 
@@ -133,18 +185,31 @@ impl Guided {
     /// Candidates: uniform, then the local share (Gaussian steps around found points),
     /// then the VEGAS share drawn through a map adapted to the points weighted by likelihood
     /// (when the target has one) or in-target flag.
-    fn candidates(&self, history: &History, rng: &mut Xoshiro256PlusPlus) -> Result<(Array2<f64>, f64), ScanError> {
+    ///
+    /// With regions, each local candidate starts from a point of a region drawn uniformly,
+    /// so a region just found gets as many candidates as one holding thousands of points.
+    fn candidates(
+        &self,
+        history: &History,
+        found: &Found,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<(Array2<f64>, f64), ScanError> {
         let (l, d) = (self.settings.candidates, history.dim());
         let n_vegas = ((self.settings.vegas_fraction * l as f64).round() as usize).min(l);
         let n_local = ((self.settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
         let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
-        let found: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
-        if n_local > 0 && !found.is_empty() {
+        if n_local > 0 && !found.ids.is_empty() {
             let unit = history.unit();
             let sigma = self.settings.local_sigma;
             let start = l - n_vegas - n_local;
             for r in start..start + n_local {
-                let base = found[rng.random_range(0..found.len())];
+                let base = match &found.members {
+                    Some(members) => {
+                        let m = &members[rng.random_range(0..members.len())];
+                        found.ids[m[rng.random_range(0..m.len())]]
+                    }
+                    None => found.ids[rng.random_range(0..found.ids.len())],
+                };
                 for c in 0..d {
                     // Box–Muller normal deviate.
                     let (u1, u2) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
@@ -178,6 +243,40 @@ impl Guided {
     }
 }
 
+impl Guided {
+    /// `n` picks from the ranked survivors, shared among the regions of the found points so
+    /// that the emptiest regions fill first; each region takes its best-ranked candidates.
+    fn balanced_picks(
+        &self,
+        regions: &Regions,
+        cand: &Array2<f64>,
+        ranked: &[(f64, usize)],
+        n: usize,
+    ) -> Result<Vec<usize>, ScanError> {
+        // Group r = region r; the last group holds candidates far from every found point.
+        let unknown = regions.count();
+        let order: Vec<usize> = ranked.iter().map(|(_, c)| *c).collect();
+        let region_of = regions.assign(cand.select(ndarray::Axis(0), &order).view())?;
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); unknown + 1];
+        for (&c, region) in order.iter().zip(region_of) {
+            groups[region.unwrap_or(unknown)].push(c);
+        }
+        // Candidates far from every found point may open a new region, or may lie on an
+        // unvisited side of a known one: they rank with the emptiest region, not before it.
+        let mut held = regions.sizes().to_vec();
+        held.push(held.iter().copied().min().unwrap_or(0));
+        let available: Vec<usize> = groups.iter().map(Vec::len).collect();
+        let share = fill_evenly(&held, &available, n);
+        let mut picked: Vec<usize> = groups
+            .iter()
+            .zip(share)
+            .flat_map(|(g, k)| g[..k].iter().copied())
+            .collect();
+        picked.sort_unstable();
+        Ok(picked)
+    }
+}
+
 impl Strategy for Guided {
     fn name(&self) -> &str {
         &self.name
@@ -204,31 +303,21 @@ impl Strategy for Guided {
         report.validation_metric = info.validation_metric;
 
         let t = Instant::now();
-        let (cand, seconds_vegas) = self.candidates(history, rng)?;
+        let found = Found::new(history, self.settings.region_link)?;
+        let (cand, seconds_vegas) = self.candidates(history, &found, rng)?;
         report.seconds_vegas = seconds_vegas;
         let scores = self.surrogate.score(cand.view())?;
-        let mut survivors: Vec<usize> = (0..scores.len())
+        let survivors: Vec<usize> = (0..scores.len())
             .filter(|&i| scores[i] > self.settings.threshold)
             .collect();
         report.predicted_in_target = Some(survivors.len());
 
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
         let n_model = n - n_random;
-        let picked: Vec<usize> = match self.settings.selection {
-            Selection::Top => {
-                survivors.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-                survivors.truncate(n_model);
-                survivors
-            }
-            Selection::Sample => {
-                let take = n_model.min(survivors.len());
-                for i in 0..take {
-                    let j = rng.random_range(i..survivors.len());
-                    survivors.swap(i, j);
-                }
-                survivors.truncate(take);
-                survivors
-            }
+        // Each survivor's rank key under the selection rule: higher goes first.
+        let keys: Vec<f64> = match self.settings.selection {
+            Selection::Top => survivors.iter().map(|&c| scores[c]).collect(),
+            Selection::Sample => survivors.iter().map(|_| rng.random::<f64>()).collect(),
             Selection::Spread => {
                 let mut found: std::collections::HashMap<Vec<i32>, u32> = std::collections::HashMap::new();
                 for i in (0..history.len()).filter(|&i| history.in_target()[i]) {
@@ -236,17 +325,21 @@ impl Strategy for Guided {
                 }
                 // Weighted sampling without replacement (Efraimidis–Spirakis): the largest
                 // keys u^(1/w) win.
-                let mut keyed: Vec<(f64, usize)> = survivors
+                survivors
                     .iter()
                     .map(|&c| {
                         let crowd = found.get(&cell_of(cand.row(c))).copied().unwrap_or(0);
                         let w = scores[c].max(1e-12) / (1.0 + f64::from(crowd));
-                        (rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / w, c)
+                        rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / w
                     })
-                    .collect();
-                keyed.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-                keyed.into_iter().take(n_model).map(|(_, c)| c).collect()
+                    .collect()
             }
+        };
+        let mut ranked: Vec<(f64, usize)> = keys.into_iter().zip(survivors.iter().copied()).collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let picked: Vec<usize> = match &found.regions {
+            None => ranked.into_iter().take(n_model).map(|(_, c)| c).collect(),
+            Some(regions) => self.balanced_picks(regions, &cand, &ranked, n_model)?,
         };
         report.seconds_prediction = t.elapsed().as_secs_f64() - seconds_vegas;
 
@@ -336,6 +429,7 @@ mod tests {
             random_fraction: 0.0,
             selection,
             threshold: 0.5,
+            region_link: None,
         };
         let mut g = Guided::new(Box::new(Flat), settings).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
@@ -366,6 +460,70 @@ mod tests {
         );
     }
 
+    /// Found points: 200 packed around (0.2, 0.2), 10 around (0.8, 0.8).
+    fn lopsided_history() -> History {
+        let mut h = History::new(2, 1);
+        let centres = std::iter::repeat_n([0.2, 0.2], 200).chain(std::iter::repeat_n([0.8, 0.8], 10));
+        for (i, c) in centres.enumerate() {
+            let a = i as f64 * 2.399; // golden-angle spiral inside a disc of radius 0.03
+            let r = 0.03 * ((i % 200) as f64 / 200.0).sqrt();
+            let u = [c[0] + r * a.cos(), c[1] + r * a.sin()];
+            let rec = PointRecord {
+                id: i as u64,
+                iteration: 0,
+                origin: Origin::Initial,
+                x: u.to_vec(),
+                outputs: vec![1.0],
+                likelihood: None,
+                status: Status::Ok,
+                in_target: true,
+                message: None,
+            };
+            h.push(&rec, &u);
+        }
+        h
+    }
+
+    #[test]
+    fn balancing_fills_the_emptiest_regions_first() {
+        let settings = GuidedSettings {
+            candidates: 20_000,
+            vegas_fraction: 0.0,
+            local_fraction: 0.0,
+            local_sigma: 0.01,
+            random_fraction: 0.0,
+            selection: Selection::Sample,
+            threshold: 0.5,
+            region_link: Some(0.1),
+        };
+        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let h = lopsided_history();
+        let p = g.propose(&h, 300, &mut rng).unwrap();
+        // Within the link length of one of the points around centre c.
+        let near = |u: &[f64], c: f64| {
+            h.unit()
+                .chunks(2)
+                .filter(|f| (f[0] - c).abs() < 0.05)
+                .any(|f| (u[0] - f[0]).hypot(u[1] - f[1]) <= 0.1)
+        };
+        let crowded = p.unit.chunks(2).filter(|u| near(u, 0.2)).count();
+        let sparse = p.unit.chunks(2).filter(|u| near(u, 0.8)).count();
+        // Levels: the unexplored rest counts as full as the sparse region (10); both rise
+        // together by 150 each; the crowded region (200) gets nothing.
+        assert_eq!(crowded, 0);
+        assert_eq!(sparse, 150);
+        assert_eq!(300 - crowded - sparse, 150);
+        // Without balancing, the picks fall where the candidates are: mostly elsewhere, and
+        // about as many near the crowded region as near the sparse one.
+        let mut settings = g.settings.clone();
+        settings.region_link = None;
+        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let p = g.propose(&h, 300, &mut rng).unwrap();
+        let crowded = p.unit.chunks(2).filter(|u| near(u, 0.2)).count();
+        assert!(crowded > 5, "{crowded}");
+    }
+
     #[test]
     fn exploration_share_and_fill_up_are_random() {
         let settings = GuidedSettings {
@@ -376,6 +534,7 @@ mod tests {
             random_fraction: 0.2,
             selection: Selection::Top,
             threshold: 0.5,
+            region_link: None,
         };
         let mut g = Guided::new(Box::new(Flat), settings).unwrap();
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -391,6 +550,9 @@ mod tests {
         let mut s = GuidedSettings::dlscanner(100);
         assert_eq!(s.candidates, 10_000);
         s.vegas_fraction = 1.5;
+        assert!(Guided::new(Box::new(Flat), s.clone()).is_err());
+        s.vegas_fraction = 0.1;
+        s.region_link = Some(0.0);
         assert!(Guided::new(Box::new(Flat), s).is_err());
     }
 }

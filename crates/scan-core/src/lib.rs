@@ -39,6 +39,7 @@ pub mod evaluator;
 mod guided;
 mod history;
 pub mod journal;
+pub mod regions;
 mod scanner;
 mod space;
 pub mod strategy;

@@ -70,6 +70,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         random_fraction: 0.1,
         selection,
         threshold: 0.5,
+        region_link: None,
     }
 }
 
@@ -127,4 +128,101 @@ fn regressor_must_predict_every_output_the_target_reads() {
     let (_, target, _) = ring();
     let bound = target.bind(&["r".to_string(), "other".to_string()]).unwrap();
     assert!(RegressorSurrogate::new(vec![(1, TargetTransform::Identity)], network(), bound, 2).is_err());
+}
+
+/// Four discs of different sizes (radii 0.3, 0.2, 0.15, 0.15) in [-1, 1]²; output `g` is
+/// the distance to the nearest centre in units of that disc's radius.
+fn islands() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
+    let space = Space::new(vec![
+        Parameter::linear("x", -1.0, 1.0),
+        Parameter::linear("y", -1.0, 1.0),
+    ])
+    .unwrap();
+    let target = Target {
+        ranges: vec![scan_core::RangeCondition {
+            output: "g".into(),
+            min: None,
+            max: Some(1.0),
+        }],
+        likelihood: None,
+    };
+    let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
+        Ok(Box::new(FnOracle::new(2, ["g"], |x: &[f64], out: &mut [f64]| {
+            out[0] = ISLANDS
+                .iter()
+                .map(|(cx, cy, r)| (x[0] - cx).hypot(x[1] - cy) / r)
+                .fold(f64::INFINITY, f64::min);
+            Ok(())
+        })))
+    });
+    (space, target, factory)
+}
+
+const ISLANDS: [(f64, f64, f64); 4] = [(-0.5, -0.5, 0.3), (0.5, -0.5, 0.2), (0.5, 0.5, 0.15), (-0.5, 0.5, 0.15)];
+
+/// In-target points per island.
+fn island_counts(scanner: &Scanner) -> Vec<usize> {
+    let h = scanner.history();
+    let mut counts = vec![0; ISLANDS.len()];
+    for (_, x) in h.unit().chunks(2).enumerate().filter(|(i, _)| h.in_target()[*i]) {
+        let (px, py) = (2.0 * x[0] - 1.0, 2.0 * x[1] - 1.0);
+        let k = (0..ISLANDS.len())
+            .min_by(|&a, &b| {
+                let d = |j: usize| (px - ISLANDS[j].0).hypot(py - ISLANDS[j].1);
+                d(a).total_cmp(&d(b))
+            })
+            .unwrap();
+        counts[k] += 1;
+    }
+    counts
+}
+
+/// A surrogate that knows the islands exactly: isolates what the selection does.
+struct KnowsTheIslands;
+
+impl scan_core::Surrogate for KnowsTheIslands {
+    fn name(&self) -> &str {
+        "exact"
+    }
+    fn train(&mut self, _: scan_core::TrainingSet<'_>) -> Result<scan_core::TrainInfo, scan_core::ScanError> {
+        Ok(scan_core::TrainInfo::default())
+    }
+    fn score(&self, unit: ndarray::ArrayView2<f64>) -> Result<ndarray::Array1<f64>, scan_core::ScanError> {
+        Ok(unit
+            .rows()
+            .into_iter()
+            .map(|u| {
+                let (x, y) = (2.0 * u[0] - 1.0, 2.0 * u[1] - 1.0);
+                let inside = ISLANDS.iter().any(|(cx, cy, r)| (x - cx).hypot(y - cy) < *r);
+                f64::from(u8::from(inside))
+            })
+            .collect())
+    }
+    fn save(&self, _: &std::path::Path) -> Result<(), scan_core::ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &std::path::Path) -> Result<(), scan_core::ScanError> {
+        Ok(())
+    }
+}
+
+fn island_scan(region_link: Option<f64>) -> Vec<usize> {
+    let (space, target, factory) = islands();
+    let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
+    let mut g = guided(Selection::Sample);
+    g.region_link = region_link;
+    let mut scanner = scanner.with_strategy(Box::new(Guided::new(Box::new(KnowsTheIslands), g).unwrap()));
+    scanner.run().unwrap();
+    island_counts(&scanner)
+}
+
+#[test]
+fn region_balancing_fills_islands_of_different_sizes_evenly() {
+    // Without balancing, picks fall in proportion to the islands' areas (9 : 4 : 2.25 : 2.25).
+    let free = island_scan(None);
+    let ratio = |c: &[usize]| *c.iter().max().unwrap() as f64 / (*c.iter().min().unwrap()).max(1) as f64;
+    assert!(ratio(&free) > 3.0, "unbalanced {free:?}");
+    let balanced = island_scan(Some(0.1));
+    assert!(ratio(&balanced) < 1.1, "balanced {balanced:?}");
+    assert!(balanced.iter().sum::<usize>() > 1500, "balanced {balanced:?}");
 }
