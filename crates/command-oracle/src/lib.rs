@@ -1,0 +1,415 @@
+//! Oracles that run external programs: the mechanism behind dlscan's SPheno, micrOMEGAs,
+//! 2HDMC and generic command plugins.
+//!
+//! Each oracle instance (one per scanner worker) owns a private work directory, emptied
+//! before every point so no stale output of an earlier point can be read back (SPheno
+//! leaves its last spectrum otherwise). For a point it writes the input file (an SLHA
+//! template with the point's values set at configured entries, or a text template with
+//! `{name}` placeholders), runs the programs in sequence, each under its own time limit,
+//! and reads the outputs from SLHA entries, from the number after a label in a file, or
+//! from a program's standard output. A point fails — with the reason, and the tail of the
+//! program's error output — when a program cannot start, runs too long, exits with a
+//! status not declared as success, leaves an output missing, or meets a `[[fail_if]]` rule
+//! (an SLHA error flag such as SPheno's `SPINFO 4`, a text on stdout, an entry outside
+//! its allowed range). Configuration mistakes (a template entry that does not exist, an
+//! unreadable template) are errors when the oracle is created, before any point runs.
+
+mod config;
+pub mod presets;
+mod run;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use oracle_api::{FromConfig, Oracle, PointFailure, PointResult, Shape};
+use slha::Slha;
+
+pub use config::{CommandConfig, FailureRule, InputConfig, OutputConfig, ProgramConfig, SlhaEntry};
+pub use run::{Ended, run as run_program};
+
+/// Errors when building an oracle.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {message}")]
+    Template { path: PathBuf, message: String },
+    #[error("work directory: {0}")]
+    WorkDir(#[from] std::io::Error),
+}
+
+enum Template {
+    /// Entries set: (input position, entry).
+    Slha {
+        doc: Slha,
+        entries: Vec<(usize, SlhaEntry)>,
+    },
+    Text(String),
+    /// The values travel as program arguments only.
+    None,
+}
+
+/// An oracle running a chain of external programs per point.
+pub struct CommandOracle {
+    config: CommandConfig,
+    shape: Shape,
+    template: Template,
+    /// Program argv with relative program paths made absolute (programs run in the work
+    /// directory, not where dlscan was started).
+    programs: Vec<Vec<String>>,
+    work: tempfile::TempDir,
+}
+
+impl std::fmt::Debug for CommandOracle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandOracle")
+            .field("shape", &self.shape)
+            .field("programs", &self.programs)
+            .field("work", &self.work.path())
+            .finish_non_exhaustive()
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+impl CommandOracle {
+    /// Builds the oracle: reads the template and checks that every entry to be set exists.
+    pub fn new(config: CommandConfig) -> Result<Self, CommandError> {
+        let (slha_template, text_template) = match &config.input {
+            Some(i) => (i.slha_template.as_ref(), i.text_template.as_ref()),
+            None => (None, None),
+        };
+        let template = match (slha_template, text_template) {
+            (Some(path), _) => {
+                let read = |message: String| CommandError::Template {
+                    path: path.clone(),
+                    message,
+                };
+                let text = std::fs::read_to_string(path).map_err(|e| read(e.to_string()))?;
+                let doc = Slha::parse(&text).map_err(|e| read(e.to_string()))?;
+                let set = &config.input.as_ref().expect("template given").set;
+                let entries: Vec<(usize, SlhaEntry)> = config
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, n)| set.get(n).map(|e| (k, e.clone())))
+                    .collect();
+                for (k, e) in &entries {
+                    let name = &config.inputs[*k];
+                    let mut probe = doc.clone();
+                    probe
+                        .set_value(&e.block, &e.index, 0.0)
+                        .map_err(|err| read(format!("input `{name}`: {err}")))?;
+                }
+                Template::Slha { doc, entries }
+            }
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(path).map_err(|e| CommandError::Template {
+                    path: path.clone(),
+                    message: e.to_string(),
+                })?;
+                for name in &config.inputs {
+                    let in_args = config
+                        .programs
+                        .iter()
+                        .any(|p| p.command.iter().any(|a| a.contains(&format!("{{{name}}}"))));
+                    if !text.contains(&format!("{{{name}}}")) && !in_args {
+                        return Err(CommandError::Template {
+                            path: path.clone(),
+                            message: format!("no placeholder {{{name}}} for input `{name}`"),
+                        });
+                    }
+                }
+                Template::Text(text)
+            }
+            (None, None) => Template::None,
+        };
+        let programs = config
+            .programs
+            .iter()
+            .map(|p| {
+                let mut argv = p.command.clone();
+                if argv[0].contains('/') {
+                    argv[0] = absolute(Path::new(&argv[0])).to_string_lossy().into_owned();
+                }
+                argv
+            })
+            .collect();
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("dlscan-oracle-");
+        let work = match &config.work_root {
+            Some(root) => {
+                std::fs::create_dir_all(root)?;
+                builder.tempdir_in(root)?
+            }
+            None => builder.tempdir()?,
+        };
+        let shape = Shape::new(config.inputs.len(), config.outputs.iter().map(|o| o.name.clone()));
+        Ok(CommandOracle {
+            config,
+            shape,
+            template,
+            programs,
+            work,
+        })
+    }
+
+    /// This instance's work directory.
+    pub fn work_dir(&self) -> &Path {
+        self.work.path()
+    }
+
+    fn clear_work_dir(&self) -> Result<(), PointFailure> {
+        let fail = |e: std::io::Error| PointFailure::Failed(format!("cannot clear the work directory: {e}"));
+        for entry in std::fs::read_dir(self.work.path()).map_err(fail)? {
+            let path = entry.map_err(fail)?.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path).map_err(fail)?;
+            } else {
+                std::fs::remove_file(&path).map_err(fail)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_input(&self, x: &[f64]) -> Result<(), PointFailure> {
+        let text = match &self.template {
+            Template::Slha { doc, entries } => {
+                let mut doc = doc.clone();
+                for (k, e) in entries {
+                    doc.set_value(&e.block, &e.index, x[*k])
+                        .map_err(|err| PointFailure::Failed(err.to_string()))?;
+                }
+                doc.to_string()
+            }
+            Template::None => return Ok(()),
+            Template::Text(t) => {
+                let mut t = t.clone();
+                for (name, v) in self.config.inputs.iter().zip(x) {
+                    t = t.replace(&format!("{{{name}}}"), &format!("{v:E}"));
+                }
+                t
+            }
+        };
+        let file = &self.config.input.as_ref().expect("a template means an [input]").file;
+        std::fs::write(self.work.path().join(file), text)
+            .map_err(|e| PointFailure::Failed(format!("cannot write {file}: {e}")))
+    }
+
+    fn read_file(&self, name: &str) -> Result<String, PointFailure> {
+        std::fs::read_to_string(self.work.path().join(name))
+            .map_err(|_| PointFailure::Failed(format!("the programs wrote no `{name}`")))
+    }
+
+    fn read_slha(&self, name: &str) -> Result<Slha, PointFailure> {
+        Ok(Slha::parse_lenient(&self.read_file(name)?))
+    }
+
+    fn check_rules(&self, stdouts: &[String]) -> PointResult {
+        for rule in &self.config.failures {
+            let hit = if let Some(f) = &rule.slha_flag {
+                let doc = self.read_slha(&f.file)?;
+                doc.blocks_named(&f.block)
+                    .any(|b| b.has_flag(f.flag))
+                    .then(|| format!("{} has {} {}", f.file, f.block, f.flag))
+            } else if let Some(text) = &rule.stdout_contains {
+                stdouts
+                    .iter()
+                    .any(|s| s.contains(text.as_str()))
+                    .then(|| format!("a program printed {text:?}"))
+            } else if let Some(r) = &rule.require {
+                let doc = self.read_slha(&r.file)?;
+                match doc.value(&r.block, &r.index) {
+                    Err(e) => Some(format!("{}: {e}", r.file)),
+                    Ok(v) if r.min.is_some_and(|m| v < m) || r.max.is_some_and(|m| v > m) || v.is_nan() => {
+                        Some(format!(
+                            "{} {} {:?} = {v} outside [{:?}, {:?}]",
+                            r.file, r.block, r.index, r.min, r.max
+                        ))
+                    }
+                    Ok(_) => None,
+                }
+            } else {
+                None
+            };
+            if let Some(what) = hit {
+                return Err(PointFailure::Failed(match &rule.reason {
+                    Some(reason) => format!("{reason} ({what})"),
+                    None => what,
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    fn read_outputs(&self, stdouts: &[String], out: &mut [f64]) -> PointResult {
+        for (o, slot) in self.config.outputs.iter().zip(out.iter_mut()) {
+            *slot = match (&o.file, o.stdout) {
+                (Some(file), _) => match &o.slha {
+                    Some(e) => self
+                        .read_slha(file)?
+                        .value(&e.block, &e.index)
+                        .map_err(|err| PointFailure::Failed(format!("output `{}`: {file}: {err}", o.name)))?,
+                    None => number_after(&self.read_file(file)?, o.label.as_deref()).ok_or_else(|| {
+                        PointFailure::Failed(format!("output `{}`: no number {} in {file}", o.name, describe(o)))
+                    })?,
+                },
+                (None, Some(k)) => number_after(&stdouts[k - 1], o.label.as_deref()).ok_or_else(|| {
+                    PointFailure::Failed(format!(
+                        "output `{}`: no number {} in the output of program {k}",
+                        o.name,
+                        describe(o)
+                    ))
+                })?,
+                (None, None) => unreachable!("checked by CommandConfig"),
+            };
+        }
+        Ok(())
+    }
+}
+
+fn describe(o: &OutputConfig) -> String {
+    o.label
+        .as_ref()
+        .map_or_else(|| "at all".to_string(), |l| format!("after {l:?}"))
+}
+
+/// The first number after `label` (or anywhere, without a label) in `text`: DLScanner's
+/// way of reading micrOMEGAs (`Omega=1.2E-01`).
+pub fn number_after(text: &str, label: Option<&str>) -> Option<f64> {
+    let rest = match label {
+        Some(l) => &text[text.find(l)? + l.len()..],
+        None => text,
+    };
+    rest.split(|c: char| c.is_whitespace() || matches!(c, '=' | ':' | ',' | ';' | '(' | ')'))
+        .filter(|t| !t.is_empty())
+        .find_map(slha::parse_real)
+}
+
+impl Oracle for CommandOracle {
+    fn shape(&self) -> &Shape {
+        &self.shape
+    }
+
+    fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
+        self.clear_work_dir()?;
+        self.write_input(x)?;
+        let mut stdouts = Vec::with_capacity(self.programs.len());
+        let mut last_stderr = String::new();
+        for (template, p) in self.programs.iter().zip(&self.config.programs) {
+            let mut argv = template.clone();
+            for a in argv.iter_mut().skip(1) {
+                for (name, v) in self.config.inputs.iter().zip(x) {
+                    let placeholder = format!("{{{name}}}");
+                    if a.contains(&placeholder) {
+                        *a = a.replace(&placeholder, &format!("{v}"));
+                    }
+                }
+            }
+            let argv = &argv;
+            let name = Path::new(&argv[0])
+                .file_name()
+                .map_or_else(|| argv[0].clone(), |n| n.to_string_lossy().into_owned());
+            match run::run(argv, self.work.path(), p.timeout_s.map(Duration::from_secs_f64)) {
+                Ended::NotStarted(e) => return Err(PointFailure::Failed(format!("cannot run `{}`: {e}", argv[0]))),
+                Ended::TimedOut { stderr, .. } => {
+                    return Err(PointFailure::Timeout(format!(
+                        "`{name}` ran past {} s and was killed{}",
+                        p.timeout_s.unwrap_or_default(),
+                        stderr_note(&stderr)
+                    )));
+                }
+                Ended::Exited { status, stdout, stderr } => {
+                    let ok = status.code().is_some_and(|c| p.ok_exit_codes.contains(&c));
+                    if !ok {
+                        let how = status.code().map_or_else(
+                            || "was killed by a signal".to_string(),
+                            |c| format!("exited with status {c}"),
+                        );
+                        // The rules may explain better (e.g. SPINFO 4 with exit 99).
+                        stdouts.push(stdout);
+                        return match self.check_rules(&stdouts) {
+                            Err(PointFailure::Failed(reason)) => Err(PointFailure::Failed(format!(
+                                "`{name}` {how}: {reason}{}",
+                                stderr_note(&stderr)
+                            ))),
+                            _ => Err(PointFailure::Failed(format!("`{name}` {how}{}", stderr_note(&stderr)))),
+                        };
+                    }
+                    stdouts.push(stdout);
+                    last_stderr = stderr;
+                }
+            }
+        }
+        // A program that "succeeded" but left no usable result often said why on stderr.
+        self.check_rules(&stdouts)
+            .and_then(|()| self.read_outputs(&stdouts, out))
+            .map_err(|f| match f {
+                PointFailure::Failed(m) => PointFailure::Failed(format!("{m}{}", stderr_note(&last_stderr))),
+                other => other,
+            })
+    }
+}
+
+fn stderr_note(stderr: &str) -> String {
+    if stderr.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" (stderr: {})", run::tail(stderr, 240))
+    }
+}
+
+impl FromConfig for CommandOracle {
+    fn from_config(config: &str) -> Result<Self, String> {
+        let c = CommandConfig::parse(config)?;
+        CommandOracle::new(c).map_err(|e| e.to_string())
+    }
+}
+
+/// A short configuration that expands into a full [`CommandConfig`].
+pub trait Preset {
+    fn expand(config: &str) -> Result<CommandConfig, String>;
+}
+
+/// The oracle of a preset: what the SPheno, micrOMEGAs and 2HDMC plugins export.
+#[derive(Debug)]
+pub struct PresetOracle<P: Preset> {
+    inner: CommandOracle,
+    preset: std::marker::PhantomData<fn() -> P>,
+}
+
+impl<P: Preset> Oracle for PresetOracle<P> {
+    fn shape(&self) -> &Shape {
+        self.inner.shape()
+    }
+    fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
+        self.inner.evaluate(x, out)
+    }
+}
+
+impl<P: Preset> FromConfig for PresetOracle<P> {
+    fn from_config(config: &str) -> Result<Self, String> {
+        let inner = CommandOracle::new(P::expand(config)?).map_err(|e| e.to_string())?;
+        Ok(PresetOracle {
+            inner,
+            preset: std::marker::PhantomData,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_after_labels() {
+        let text = "Xf=2.31E+01 Omega=1.1953E-01\n  proton SI 1.2e-9 [pb]\n";
+        assert_eq!(number_after(text, Some("Omega")), Some(0.11953));
+        assert_eq!(number_after(text, Some("Xf=")), Some(23.1));
+        assert_eq!(number_after(text, Some("proton SI")), Some(1.2e-9));
+        assert_eq!(number_after(text, None), Some(23.1));
+        assert_eq!(number_after(text, Some("absent")), None);
+    }
+}
