@@ -15,6 +15,10 @@ PYTHON3 ?= python3
 TORCH_VERSION := 2.13.0
 VENV := .venv
 TORCH_STAMP := $(VENV)/.torch-$(TORCH_VERSION)
+# simsusy: a real (tree-level MSSM) spectrum calculator from PyPI, for the end-to-end
+# test and example of the command oracle.
+SIMSUSY_VERSION := 0.4.1
+SIMSUSY_STAMP := $(VENV)/.simsusy-$(SIMSUSY_VERSION)
 CARGO_CONFIG := .cargo/config.toml
 DEMO_DIR ?= runs/o3d-demo
 
@@ -27,6 +31,10 @@ torch: $(CARGO_CONFIG)
 $(TORCH_STAMP):
 	$(PYTHON3) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check torch==$(TORCH_VERSION)
+	touch $@
+
+$(SIMSUSY_STAMP): $(TORCH_STAMP)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check simsusy==$(SIMSUSY_VERSION)
 	touch $@
 
 $(CARGO_CONFIG): $(TORCH_STAMP) Makefile
@@ -65,7 +73,7 @@ clippy: $(CARGO_CONFIG)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # The end-to-end tests run the built binary and load the built plugins, so build first.
-unit: build
+unit: build $(SIMSUSY_STAMP)
 	$(CARGO) test --workspace
 
 test: fmt-check clippy unit

@@ -42,6 +42,9 @@ pub struct InputConfig {
     pub set: BTreeMap<String, SlhaEntry>,
     /// A text template in which `{name}` is replaced by the value of input `name`.
     pub text_template: Option<PathBuf>,
+    /// A parameter file of `name value` lines (micrOMEGAs' `.par`): the value on the line
+    /// whose first word is an input's name is replaced.
+    pub par_template: Option<PathBuf>,
 }
 
 /// One SLHA entry: block and index.
@@ -166,9 +169,18 @@ impl CommandConfig {
             }
             return self.check_outputs();
         };
+        let kinds = usize::from(i.slha_template.is_some())
+            + usize::from(i.text_template.is_some())
+            + usize::from(i.par_template.is_some());
+        if kinds != 1 {
+            return Err("[input]: give one of `slha_template`, `text_template`, `par_template`".into());
+        }
         match (&i.slha_template, &i.text_template) {
-            (Some(_), Some(_)) => return Err("[input]: give `slha_template` or `text_template`, not both".into()),
-            (None, None) => return Err("[input]: `slha_template` or `text_template` is needed".into()),
+            (Some(_), Some(_)) | (None, None) => {
+                if !i.set.is_empty() {
+                    return Err("[input]: `set` applies to `slha_template` only".into());
+                }
+            }
             (Some(_), None) => {
                 for name in &self.inputs {
                     if !i.set.contains_key(name) && !in_args(name) {

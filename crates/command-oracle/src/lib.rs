@@ -45,6 +45,11 @@ enum Template {
         entries: Vec<(usize, SlhaEntry)>,
     },
     Text(String),
+    /// `name value` lines: the line number of each input's line.
+    Par {
+        text: String,
+        lines: Vec<usize>,
+    },
     /// The values travel as program arguments only.
     None,
 }
@@ -77,10 +82,32 @@ fn absolute(p: &Path) -> PathBuf {
 impl CommandOracle {
     /// Builds the oracle: reads the template and checks that every entry to be set exists.
     pub fn new(config: CommandConfig) -> Result<Self, CommandError> {
-        let (slha_template, text_template) = match &config.input {
-            Some(i) => (i.slha_template.as_ref(), i.text_template.as_ref()),
-            None => (None, None),
+        let (slha_template, text_template, par_template) = match &config.input {
+            Some(i) => (
+                i.slha_template.as_ref(),
+                i.text_template.as_ref(),
+                i.par_template.as_ref(),
+            ),
+            None => (None, None, None),
         };
+        if let Some(path) = par_template {
+            let text = std::fs::read_to_string(path).map_err(|e| CommandError::Template {
+                path: path.clone(),
+                message: e.to_string(),
+            })?;
+            let mut lines = Vec::new();
+            for name in &config.inputs {
+                let at = text
+                    .lines()
+                    .position(|l| l.split_whitespace().next() == Some(name.as_str()))
+                    .ok_or_else(|| CommandError::Template {
+                        path: path.clone(),
+                        message: format!("no line `{name} value` for input `{name}`"),
+                    })?;
+                lines.push(at);
+            }
+            return Self::finish(config, Template::Par { text, lines });
+        }
         let template = match (slha_template, text_template) {
             (Some(path), _) => {
                 let read = |message: String| CommandError::Template {
@@ -126,6 +153,10 @@ impl CommandOracle {
             }
             (None, None) => Template::None,
         };
+        Self::finish(config, template)
+    }
+
+    fn finish(config: CommandConfig, template: Template) -> Result<Self, CommandError> {
         let programs = config
             .programs
             .iter()
@@ -183,6 +214,13 @@ impl CommandOracle {
                         .map_err(|err| PointFailure::Failed(err.to_string()))?;
                 }
                 doc.to_string()
+            }
+            Template::Par { text, lines } => {
+                let mut out: Vec<String> = text.lines().map(str::to_string).collect();
+                for ((name, at), v) in self.config.inputs.iter().zip(lines).zip(x) {
+                    out[*at] = format!("{name} {v:E}");
+                }
+                out.join("\n") + "\n"
             }
             Template::None => return Ok(()),
             Template::Text(t) => {

@@ -63,6 +63,7 @@ pub fn spheno(text: &str) -> Result<CommandConfig, String> {
             slha_template: Some(s.template),
             set: s.set,
             text_template: None,
+            par_template: None,
         }),
         programs: vec![ProgramConfig {
             command: vec![s.spheno, "LesHouches.in".into(), "SPheno.spc".into()],
@@ -260,6 +261,7 @@ pub fn micromegas(text: &str) -> Result<CommandConfig, String> {
             slha_template: Some(m.template),
             set: m.set,
             text_template: None,
+            par_template: None,
         }),
         programs: vec![
             ProgramConfig {
