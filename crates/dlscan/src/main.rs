@@ -5,6 +5,7 @@
 //! `scan-core` and `oracle-api`.
 
 mod config;
+mod import;
 mod plots;
 mod progress;
 
@@ -65,6 +66,14 @@ enum Command {
         /// A plugin path, or a name such as `toy` looked up in the plugin search path.
         plugin: String,
     },
+    /// Convert a DLScanner SPheno or micrOMEGAs input file into a dlscan configuration.
+    ImportDlscanner {
+        /// DLScanner's input file (`pathS`, `Lesh`, `VarMin`… or `path_micromegas`, `input`…).
+        input: PathBuf,
+        /// Write the configuration here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 fn main() {
@@ -75,11 +84,27 @@ fn main() {
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Check { config } => check(&config),
         Command::PluginInfo { plugin } => plugin_info(&plugin),
+        Command::ImportDlscanner { input, out } => import_dlscanner(&input, out.as_deref()),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
+}
+
+fn import_dlscanner(input: &Path, out: Option<&Path>) -> Result<()> {
+    let (config, notes) = import::import(input)?;
+    match out {
+        Some(path) => {
+            std::fs::write(path, &config).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {}", path.display());
+        }
+        None => print!("{config}"),
+    }
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    Ok(())
 }
 
 fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
