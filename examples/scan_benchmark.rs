@@ -86,8 +86,11 @@ fn analyse(config: &Path, dir: &Path) {
         println!("  precision of surrogate picks, last iterations: {}", last.join(", "));
     }
     let (h, rows) = read(&dir.join("in_target.csv"));
+    // The 13-shell coverage is O_3d's: the toy's O_3d function, three inputs.
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap_or_default();
     if let (Some(a), Some(b), Some(c)) = (column(&h, "x1"), column(&h, "x2"), column(&h, "x3"))
         && h.iter().filter(|n| n.starts_with('x') || n.starts_with('y')).count() == 3
+        && config.contains("\"O_3d\"")
     {
         let centres = shell_centres();
         let mut counts = vec![0usize; centres.len()];

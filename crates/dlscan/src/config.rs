@@ -159,6 +159,9 @@ pub struct ScanTable {
     pub strategy: StrategyName,
     #[serde(default = "default_batch")]
     pub initial_points: usize,
+    /// "uniform" (default) or "latin-hypercube".
+    #[serde(default)]
+    pub initial_sampling: scan_core::InitialSampling,
     #[serde(default = "default_batch")]
     pub batch_size: usize,
     /// Candidates scored per iteration (default 100 × batch_size).
@@ -188,6 +191,7 @@ impl Default for ScanTable {
         ScanTable {
             strategy: StrategyName::default(),
             initial_points: default_batch(),
+            initial_sampling: scan_core::InitialSampling::Uniform,
             batch_size: default_batch(),
             candidates: None,
             vegas_fraction: None,
@@ -404,6 +408,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
     let settings = ScanSettings {
         batch_size: scan.batch_size,
         initial_points: scan.initial_points,
+        initial_sampling: scan.initial_sampling,
         seed: config.run.seed,
         stop: rules,
         evaluator: EvaluatorOptions {
@@ -434,6 +439,7 @@ impl Loaded {
             ScanTable {
                 strategy: t.strategy,
                 initial_points: t.initial_points,
+                initial_sampling: t.initial_sampling,
                 batch_size: t.batch_size,
                 candidates: t.candidates,
                 vegas_fraction: t.vegas_fraction,
@@ -675,6 +681,23 @@ max_oracle_calls = 200
         assert_eq!(l.oracle_config.trim(), "function = \"O_3d\"");
         assert_eq!(l.name(), "test");
         assert_eq!(l.output_dir(), PathBuf::from("runs/test"));
+        assert_eq!(l.settings.initial_sampling, scan_core::InitialSampling::Uniform);
+        let lhs = parse_str(&GOOD.replace(
+            "initial_points = 50",
+            "initial_points = 50\ninitial_sampling = \"latin-hypercube\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            lhs.settings.initial_sampling,
+            scan_core::InitialSampling::LatinHypercube
+        );
+        assert!(
+            error_of(&GOOD.replace(
+                "initial_points = 50",
+                "initial_points = 50\ninitial_sampling = \"sobol\""
+            ))
+            .contains("sobol")
+        );
     }
 
     fn error_of(text: &str) -> String {

@@ -54,6 +54,6 @@ pub use scanner::{
     IterationRecord, Observer, ScanSettings, Scanner, StatusCounts, StopReason, StopRules, Summary, write_atomically,
 };
 pub use space::{Parameter, Scale, Space};
-pub use strategy::{Origin, Proposal, ProposalReport, Strategy, Uniform};
+pub use strategy::{InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform};
 pub use surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate, Surrogate, TrainInfo, TrainingSet};
 pub use target::{BoundTarget, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};

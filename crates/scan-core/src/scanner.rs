@@ -19,7 +19,9 @@ use crate::evaluator::{Evaluator, EvaluatorOptions, OracleFactory, Status};
 use crate::history::{History, PointRecord};
 use crate::journal::{self, Journal};
 use crate::space::Space;
-use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, Uniform, uniform_points};
+use crate::strategy::{
+    InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform, latin_hypercube_points, uniform_points,
+};
 use crate::target::{BoundTarget, Target};
 
 /// When to stop; whichever rule holds first ends the run. At least one must be set.
@@ -63,8 +65,10 @@ impl std::fmt::Display for StopReason {
 pub struct ScanSettings {
     /// Points per iteration after the initial sample (K).
     pub batch_size: usize,
-    /// Points of the initial uniform sample (K0).
+    /// Points of the initial sample (K0).
     pub initial_points: usize,
+    /// How the initial sample is drawn (uniform by default).
+    pub initial_sampling: InitialSampling,
     /// Seed of every random choice of the run.
     pub seed: u64,
     pub stop: StopRules,
@@ -76,6 +80,7 @@ impl Default for ScanSettings {
         ScanSettings {
             batch_size: 100,
             initial_points: 100,
+            initial_sampling: InitialSampling::Uniform,
             seed: 0,
             stop: StopRules::default(),
             evaluator: EvaluatorOptions::default(),
@@ -600,7 +605,10 @@ impl Scanner {
         let t0 = Instant::now();
         let proposal = if iteration == 0 {
             Proposal {
-                unit: uniform_points(self.space.dim(), n, &mut self.rng),
+                unit: match self.settings.initial_sampling {
+                    InitialSampling::Uniform => uniform_points(self.space.dim(), n, &mut self.rng),
+                    InitialSampling::LatinHypercube => latin_hypercube_points(self.space.dim(), n, &mut self.rng),
+                },
                 origin: vec![Origin::Initial; n],
                 report: ProposalReport::default(),
             }

@@ -104,3 +104,51 @@ impl Strategy for Uniform {
 pub fn uniform_points(dim: usize, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
     (0..n * dim).map(|_| rng.random::<f64>()).collect()
 }
+
+/// `n` Latin-hypercube points in the unit cube (row-major): along every coordinate, each of
+/// the `n` equal slices holds exactly one point, placed uniformly within it.
+pub fn latin_hypercube_points(dim: usize, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
+    let mut unit = vec![0.0; n * dim];
+    let mut slices: Vec<usize> = (0..n).collect();
+    for d in 0..dim {
+        for i in (1..n).rev() {
+            slices.swap(i, rng.random_range(0..=i));
+        }
+        for (row, slice) in slices.iter().enumerate() {
+            unit[row * dim + d] = ((*slice as f64 + rng.random::<f64>()) / n as f64).min(1.0 - f64::EPSILON);
+        }
+    }
+    unit
+}
+
+/// How the initial sample is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InitialSampling {
+    #[default]
+    Uniform,
+    /// Latin hypercube: every coordinate's range evenly covered, even for small K0.
+    LatinHypercube,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn latin_hypercube_fills_every_slice_once() {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+        let (dim, n) = (3, 50);
+        let u = latin_hypercube_points(dim, n, &mut rng);
+        for d in 0..dim {
+            let mut seen = vec![0; n];
+            for row in 0..n {
+                let v = u[row * dim + d];
+                assert!((0.0..1.0).contains(&v));
+                seen[(v * n as f64) as usize] += 1;
+            }
+            assert!(seen.iter().all(|&c| c == 1), "{seen:?}");
+        }
+    }
+}
