@@ -132,6 +132,14 @@ impl CommandConfig {
         Ok(c)
     }
 
+    /// Whether input `name` reaches a program as a `{name}` placeholder in its arguments.
+    pub(crate) fn in_arguments(&self, name: &str) -> bool {
+        let placeholder = format!("{{{name}}}");
+        self.programs
+            .iter()
+            .any(|p| p.command[1..].iter().any(|a| a.contains(&placeholder)))
+    }
+
     /// Checks a configuration built in code (the presets).
     pub(crate) fn check_again(self) -> Result<Self, String> {
         self.check()?;
@@ -155,12 +163,7 @@ impl CommandConfig {
                 return Err(format!("[[program]] {}: timeout_s = {t} must be positive", i + 1));
             }
         }
-        let in_args = |name: &str| {
-            let p = format!("{{{name}}}");
-            self.programs
-                .iter()
-                .any(|prog| prog.command[1..].iter().any(|a| a.contains(&p)))
-        };
+        let in_args = |name: &str| self.in_arguments(name);
         let Some(i) = &self.input else {
             if let Some(name) = self.inputs.iter().find(|n| !in_args(n)) {
                 return Err(format!(

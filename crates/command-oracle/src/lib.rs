@@ -18,6 +18,7 @@ mod config;
 pub mod presets;
 mod run;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -125,9 +126,7 @@ impl CommandOracle {
                     .collect();
                 for (k, e) in &entries {
                     let name = &config.inputs[*k];
-                    let mut probe = doc.clone();
-                    probe
-                        .set_value(&e.block, &e.index, 0.0)
+                    doc.editable_entry(&e.block, &e.index)
                         .map_err(|err| read(format!("input `{name}`: {err}")))?;
                 }
                 Template::Slha { doc, entries }
@@ -138,11 +137,7 @@ impl CommandOracle {
                     message: e.to_string(),
                 })?;
                 for name in &config.inputs {
-                    let in_args = config
-                        .programs
-                        .iter()
-                        .any(|p| p.command.iter().any(|a| a.contains(&format!("{{{name}}}"))));
-                    if !text.contains(&format!("{{{name}}}")) && !in_args {
+                    if !text.contains(&format!("{{{name}}}")) && !config.in_arguments(name) {
                         return Err(CommandError::Template {
                             path: path.clone(),
                             message: format!("no placeholder {{{name}}} for input `{name}`"),
@@ -241,14 +236,19 @@ impl CommandOracle {
             .map_err(|_| PointFailure::Failed(format!("the programs wrote no `{name}`")))
     }
 
-    fn read_slha(&self, name: &str) -> Result<Slha, PointFailure> {
-        Ok(Slha::parse_lenient(&self.read_file(name)?))
+    /// SLHA file `name` of this point, parsed once however many rules and outputs read it.
+    fn read_slha<'c>(&self, name: &str, parsed: &'c mut HashMap<String, Slha>) -> Result<&'c Slha, PointFailure> {
+        if !parsed.contains_key(name) {
+            let doc = Slha::parse_lenient(&self.read_file(name)?);
+            parsed.insert(name.to_string(), doc);
+        }
+        Ok(&parsed[name])
     }
 
-    fn check_rules(&self, stdouts: &[String]) -> PointResult {
+    fn check_rules(&self, stdouts: &[String], parsed: &mut HashMap<String, Slha>) -> PointResult {
         for rule in &self.config.failures {
             let hit = if let Some(f) = &rule.slha_flag {
-                let doc = self.read_slha(&f.file)?;
+                let doc = self.read_slha(&f.file, parsed)?;
                 doc.blocks_named(&f.block)
                     .any(|b| b.has_flag(f.flag))
                     .then(|| format!("{} has {} {}", f.file, f.block, f.flag))
@@ -258,7 +258,7 @@ impl CommandOracle {
                     .any(|s| s.contains(text.as_str()))
                     .then(|| format!("a program printed {text:?}"))
             } else if let Some(r) = &rule.require {
-                let doc = self.read_slha(&r.file)?;
+                let doc = self.read_slha(&r.file, parsed)?;
                 match doc.value(&r.block, &r.index) {
                     Err(e) => Some(format!("{}: {e}", r.file)),
                     Ok(v) if r.min.is_some_and(|m| v < m) || r.max.is_some_and(|m| v > m) || v.is_nan() => {
@@ -282,12 +282,12 @@ impl CommandOracle {
         Ok(())
     }
 
-    fn read_outputs(&self, stdouts: &[String], out: &mut [f64]) -> PointResult {
+    fn read_outputs(&self, stdouts: &[String], parsed: &mut HashMap<String, Slha>, out: &mut [f64]) -> PointResult {
         for (o, slot) in self.config.outputs.iter().zip(out.iter_mut()) {
             *slot = match (&o.file, o.stdout) {
                 (Some(file), _) => match &o.slha {
                     Some(e) => self
-                        .read_slha(file)?
+                        .read_slha(file, parsed)?
                         .value(&e.block, &e.index)
                         .map_err(|err| PointFailure::Failed(format!("output `{}`: {file}: {err}", o.name)))?,
                     None => number_after(&self.read_file(file)?, o.label.as_deref()).ok_or_else(|| {
@@ -368,7 +368,7 @@ impl Oracle for CommandOracle {
                         );
                         // The rules may explain better (e.g. SPINFO 4 with exit 99).
                         stdouts.push(stdout);
-                        return match self.check_rules(&stdouts) {
+                        return match self.check_rules(&stdouts, &mut HashMap::new()) {
                             Err(PointFailure::Failed(reason)) => Err(PointFailure::Failed(format!(
                                 "`{name}` {how}: {reason}{}",
                                 stderr_note(&stderr)
@@ -382,8 +382,9 @@ impl Oracle for CommandOracle {
             }
         }
         // A program that "succeeded" but left no usable result often said why on stderr.
-        self.check_rules(&stdouts)
-            .and_then(|()| self.read_outputs(&stdouts, out))
+        let mut parsed = HashMap::new();
+        self.check_rules(&stdouts, &mut parsed)
+            .and_then(|()| self.read_outputs(&stdouts, &mut parsed, out))
             .map_err(|f| match f {
                 PointFailure::Failed(m) => PointFailure::Failed(format!("{m}{}", stderr_note(&last_stderr))),
                 other => other,

@@ -29,18 +29,22 @@ fn cases(kind: &str) -> Vec<(String, Json)> {
     out
 }
 
+/// Writes an executable shell script.
+fn script(path: PathBuf, text: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&path, text).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
 /// A program standing in for the real one: a script replaying `case`.
 fn stand_in(dir: &Path, kind: &str, case: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let script = dir.join(format!("{kind}-{case}"));
     let text = format!(
         "#!/bin/sh\nexec '{}' '{}' \"$@\"\n",
         env!("CARGO_BIN_EXE_dlscan-replay"),
         fixtures(kind).join(case).display()
     );
-    std::fs::write(&script, text).unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    script(dir.join(format!("{kind}-{case}")), &text)
 }
 
 #[test]
@@ -102,19 +106,15 @@ fn a_stale_spectrum_is_never_read() {
     let tmp = tempfile::tempdir().unwrap();
     let good = stand_in(tmp.path(), "spheno", "pmssm_base");
     let fatal = stand_in(tmp.path(), "spheno", "fail_mu_zero_exit0");
-    let switch = tmp.path().join("spheno-switch");
-    std::fs::write(
-        &switch,
-        format!(
+    let switch = script(
+        tmp.path().join("spheno-switch"),
+        &format!(
             "#!/bin/sh\nif [ -e {0}/second ]; then exec '{1}' \"$@\"; fi\ntouch {0}/second\nexec '{2}' \"$@\"\n",
             tmp.path().display(),
             fatal.display(),
             good.display()
         ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&switch, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     let config = format!(
         "spheno = \"{}\"\ntemplate = \"{}\"\ninputs = [\"M1\"]\nset = {{ M1 = {{ block = \"EXTPAR\", index = [1] }} }}\n",
         switch.display(),
@@ -183,10 +183,10 @@ fixed = {{ mh = 125.0, mA = 600.0, mHp = 600.0, sba = 1.0, l6 = 0.0, l7 = 0.0, m
 fn thdm_arguments_carry_the_point() {
     // CalcPhys gets the scanned values in its argument list, the fixed ones as given.
     let tmp = tempfile::tempdir().unwrap();
-    let echo = tmp.path().join("calcphys-args");
-    std::fs::write(&echo, "#!/bin/sh\necho \"$@\" > args.txt\nexit 255\n").unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&echo, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let echo = script(
+        tmp.path().join("calcphys-args"),
+        "#!/bin/sh\necho \"$@\" > args.txt\nexit 255\n",
+    );
     let config = format!(
         "calcphys = \"{}\"\ninputs = [\"mH\", \"tanb\"]\nfixed = {{ mh = 125.0, mA = 600.0, mHp = 600.0, sba = 1.0, l6 = 0.0, l7 = 0.0, m12_2 = 144000.0, yukawa_type = 2 }}\n",
         echo.display()

@@ -399,13 +399,12 @@ mod tests {
         }
     }
 
-    /// 200 in-target points crowded in the left tenth of the square.
-    fn crowded_history() -> History {
+    /// A history of in-target points at these unit-square positions.
+    fn found_at(points: impl Iterator<Item = [f64; 2]>) -> History {
         let mut h = History::new(2, 1);
-        for i in 0..200 {
-            let u = [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0];
+        for (i, u) in points.enumerate() {
             let r = PointRecord {
-                id: i,
+                id: i as u64,
                 iteration: 0,
                 origin: Origin::Initial,
                 x: u.to_vec(),
@@ -418,6 +417,11 @@ mod tests {
             h.push(&r, &u);
         }
         h
+    }
+
+    /// 200 in-target points crowded in the left tenth of the square.
+    fn crowded_history() -> History {
+        found_at((0..200).map(|i| [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0]))
     }
 
     fn left_share(selection: Selection) -> f64 {
@@ -462,26 +466,12 @@ mod tests {
 
     /// Found points: 200 packed around (0.2, 0.2), 10 around (0.8, 0.8).
     fn lopsided_history() -> History {
-        let mut h = History::new(2, 1);
         let centres = std::iter::repeat_n([0.2, 0.2], 200).chain(std::iter::repeat_n([0.8, 0.8], 10));
-        for (i, c) in centres.enumerate() {
+        found_at(centres.enumerate().map(|(i, c)| {
             let a = i as f64 * 2.399; // golden-angle spiral inside a disc of radius 0.03
             let r = 0.03 * ((i % 200) as f64 / 200.0).sqrt();
-            let u = [c[0] + r * a.cos(), c[1] + r * a.sin()];
-            let rec = PointRecord {
-                id: i as u64,
-                iteration: 0,
-                origin: Origin::Initial,
-                x: u.to_vec(),
-                outputs: vec![1.0],
-                likelihood: None,
-                status: Status::Ok,
-                in_target: true,
-                message: None,
-            };
-            h.push(&rec, &u);
-        }
-        h
+            [c[0] + r * a.cos(), c[1] + r * a.sin()]
+        }))
     }
 
     #[test]

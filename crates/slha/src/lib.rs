@@ -443,12 +443,16 @@ impl Slha {
         self.decays.iter().rev().find(|d| d.pdg == pdg)
     }
 
-    /// Sets the number at `index` of block `name` (in the last block of that name holding
-    /// the index), rewriting only that token: shortest exact spelling with a Fortran
-    /// exponent, right-aligned in the old token's width where it fits.
-    pub fn set_value(&mut self, name: &str, index: &[i64], x: f64) -> Result<(), SlhaError> {
-        let (b, e) = self
-            .blocks
+    /// The entry [`Slha::set_value`] would edit: the one at `index` in the last block named
+    /// `name` that holds that index.
+    pub fn editable_entry(&self, name: &str, index: &[i64]) -> Result<&Entry, SlhaError> {
+        let (b, e) = self.locate(name, index)?;
+        Ok(&self.blocks[b].entries[e])
+    }
+
+    /// (block, entry) positions of [`Slha::editable_entry`].
+    fn locate(&self, name: &str, index: &[i64]) -> Result<(usize, usize), SlhaError> {
+        self.blocks
             .iter()
             .enumerate()
             .rev()
@@ -463,7 +467,14 @@ impl Slha {
                 } else {
                     SlhaError::NoBlock(name.to_string())
                 }
-            })?;
+            })
+    }
+
+    /// Sets the number at `index` of block `name` (in the last block of that name holding
+    /// the index), rewriting only that token: shortest exact spelling with a Fortran
+    /// exponent, right-aligned in the old token's width where it fits.
+    pub fn set_value(&mut self, name: &str, index: &[i64], x: f64) -> Result<(), SlhaError> {
+        let (b, e) = self.locate(name, index)?;
         let entry = &self.blocks[b].entries[e];
         let (start, end) = entry.spans[entry.index.len()];
         let line = &self.lines[entry.line];
