@@ -371,6 +371,10 @@ fn bad_input_gives_clear_errors() {
             good.replace("[oracle.config]", "[oracle.config]\nfunction = 3"),
             "toy configuration",
         ),
+        (
+            good.replace("[stop]", "[scan.network]\nupdate_learning_rate = -1\n\n[stop]"),
+            "[scan] network: invalid setting: update_learning_rate -1 must be positive",
+        ),
     ];
     for (i, (text_in, expected)) in cases.iter().enumerate() {
         let path = tmp.path().join(format!("bad{i}.toml"));

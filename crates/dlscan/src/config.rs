@@ -145,6 +145,8 @@ pub struct NetworkTable {
     pub batch_size: Option<usize>,
     pub epochs: Option<usize>,
     pub update_epochs: Option<usize>,
+    /// Learning rate of the warm-started updates (default: learning_rate).
+    pub update_learning_rate: Option<f64>,
     pub reinit_every: Option<usize>,
     pub schedule: Option<ScheduleName>,
     pub threads: Option<usize>,
@@ -470,6 +472,7 @@ impl Loaded {
             batch_size: net.batch_size.unwrap_or(1024),
             epochs: net.epochs.unwrap_or(defaults.epochs),
             update_epochs: net.update_epochs.unwrap_or(defaults.update_epochs),
+            update_learning_rate: net.update_learning_rate,
             reinit_every: net.reinit_every,
             schedule: match net.schedule.unwrap_or_default() {
                 ScheduleName::Constant => LrSchedule::Constant,
@@ -479,6 +482,7 @@ impl Loaded {
             threads: net.threads,
             ..defaults
         };
+        mlp.check().with_context(|| at("network"))?;
         let dim = self.space.dim();
         let surrogate: Box<dyn scan_core::Surrogate> = match scan.strategy {
             StrategyName::Random => return Ok(Box::new(scan_core::Uniform)),

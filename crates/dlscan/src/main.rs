@@ -241,6 +241,8 @@ fn check(config_path: &Path) -> Result<()> {
         );
     }
     let bound = loaded.target.bind(&shape.output_names)?;
+    // The strategy's settings (surrogate, network, outputs to regress) are checked too.
+    loaded.strategy(&shape.output_names)?;
     println!(
         "oracle: {} inputs; outputs {}",
         shape.n_inputs,

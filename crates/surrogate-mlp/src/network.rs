@@ -13,6 +13,11 @@ pub type Snapshot = Vec<(String, Tensor)>;
 pub struct Network {
     pub vs: nn::VarStore,
     layers: Vec<nn::Linear>,
+    /// The optimiser of the last training call, kept so that a warm-started `update`
+    /// continues with Adam's moment estimates instead of fresh ones: a fresh Adam moves
+    /// every weight by about the learning rate in its first steps, which undoes much of
+    /// a converged fit before it recovers (see `examples/mlp_tradeoff.rs`).
+    pub optimizer: Option<nn::Optimizer>,
 }
 
 impl Network {
@@ -46,7 +51,11 @@ impl Network {
             layers.push(layer);
             width = h;
         }
-        Network { vs, layers }
+        Network {
+            vs,
+            layers,
+            optimizer: None,
+        }
     }
 
     /// Raw outputs (logits for a classifier) for a batch of scaled inputs.

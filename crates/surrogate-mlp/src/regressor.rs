@@ -89,7 +89,9 @@ impl MlpRegressor {
             (out - target).square().mean(Kind::Float).double_value(&[]).sqrt() * std
         };
         let seed = f.next_seed();
-        let settings = f.params.settings(epochs, seed);
+        // A warm start keeps the previous call's optimiser; a fit or re-initialisation has none.
+        let warm = f.net.optimizer.is_some();
+        let settings = f.params.settings(epochs, seed, warm);
         train(&mut f.net, &data, &settings, &loss, &rmse, reinitialised)
     }
 

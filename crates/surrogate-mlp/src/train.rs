@@ -152,11 +152,18 @@ pub fn train(
     };
     let n_train = train_set.len();
     let batch = settings.batch_size.min(n_train).max(1);
-    let mut opt = nn::Adam {
-        wd: settings.weight_decay,
-        ..Default::default()
-    }
-    .build(&net.vs, settings.learning_rate)?;
+    let mut opt = match net.optimizer.take() {
+        Some(mut opt) => {
+            opt.set_weight_decay(settings.weight_decay);
+            opt.set_lr(settings.learning_rate);
+            opt
+        }
+        None => nn::Adam {
+            wd: settings.weight_decay,
+            ..Default::default()
+        }
+        .build(&net.vs, settings.learning_rate)?,
+    };
 
     // (held-out loss, held-out metric, weights) of the best epoch so far.
     let mut best: Option<(f64, f64, Snapshot)> = None;
@@ -201,6 +208,7 @@ pub fn train(
             )));
         }
     }
+    net.optimizer = Some(opt);
     let (validation_loss, validation_metric) = match best {
         Some((l, m, snapshot)) => {
             net.restore(&snapshot);

@@ -141,6 +141,49 @@ fn updates_warm_start_and_reinitialise_on_schedule() {
 }
 
 #[test]
+fn a_warm_update_keeps_a_converged_fit() {
+    // A fit that has converged with its rate decayed (cosine) must not be thrown off by
+    // a short update that follows on more data: the update continues Adam's state, at the
+    // lower rate set for updates. (At the full rate the RMSE grows about tenfold.)
+    let bounds = [(0.0, 2.0), (-1.0, 1.0)];
+    let f = |x: &Array2<f64>| -> Array1<f64> {
+        x.rows()
+            .into_iter()
+            .map(|r| (3.0 * r[0]).sin() * (2.0 * r[1]).cos() + 2.0)
+            .collect()
+    };
+    let (x, xt) = (uniform(6000, &bounds, 23), uniform(2000, &bounds, 24));
+    let rmse = |m: &MlpRegressor| {
+        ((&m.predict(xt.view()).unwrap() - &f(&xt))
+            .mapv(|e| e * e)
+            .mean()
+            .unwrap())
+        .sqrt()
+    };
+    let params = MlpRegressor::params(bounds.to_vec()).network(
+        MlpParams::default()
+            .epochs(60)
+            .update_epochs(3)
+            .update_learning_rate(Some(1e-3))
+            .batch_size(256)
+            .learning_rate(3e-3)
+            .schedule(LrSchedule::Cosine { final_factor: 0.05 })
+            .seed(4),
+    );
+    let (mut model, _) = params
+        .fit(x.slice(ndarray::s![..5000, ..]), f(&x).slice(ndarray::s![..5000]))
+        .unwrap();
+    let before = rmse(&model);
+    model.update(x.view(), f(&x).view()).unwrap();
+    let after = rmse(&model);
+    assert!(before < 0.05, "fit: held-out RMSE {before}");
+    assert!(
+        after < 1.5 * before,
+        "held-out RMSE {before} before the update, {after} after"
+    );
+}
+
+#[test]
 fn save_and_load_give_identical_predictions() {
     let dir = tempfile::tempdir().unwrap();
     let bounds = [(0.0, 1.0); 3];
