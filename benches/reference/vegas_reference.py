@@ -6,7 +6,9 @@
 adapt_to_samples: 10^4 points in 5-D, f = exp(-20 |x - c|^2), AdaptiveMap([[0,1]]*5,
 ninc=100), nitn=5, alpha=1 (the bench `adapt_to_samples/5d_ninc100_nitn5/10000`).
 sampling: 10^6 points through the trained map: uniform y, then map(y) with its Jacobian
-(the bench `sample_5d/*/1000000`).
+(the bench `sample_5d/*/1000000`), into fresh arrays and into arrays allocated once.
+numpy asks for transparent huge pages on large arrays, which makes its fresh arrays
+cheaper to fault in than Rust's on kernels in `madvise` mode.
 """
 import time
 
@@ -51,3 +53,15 @@ for n in (10_000, 100_000, 1_000_000):
 
     best, median = best_of(draw, 20)
     print(f"sample n={n:>8} 5-D: best {best * 1e3:8.2f} ms, median {median * 1e3:8.2f} ms")
+
+    # Into arrays allocated once (the benches `sample_5d/*_reused_buffer/*`).
+    y = np.empty((n, 5))
+    xs = np.empty_like(y)
+    jac = np.empty(n)
+
+    def draw_into():
+        rng.random(out=y)
+        m.map(y, xs, jac)
+
+    best, median = best_of(draw_into, 20)
+    print(f"sample into buffers n={n:>8} 5-D: best {best * 1e3:8.2f} ms, median {median * 1e3:8.2f} ms")

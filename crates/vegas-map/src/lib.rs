@@ -174,6 +174,22 @@ fn map_1d(grid: &[f64], inc: &[f64], y: f64) -> (f64, f64) {
     }
 }
 
+const LOW_32: u64 = (1 << 32) - 1;
+
+/// Map one coordinate given 32 random bits u (y = u/2^32): (x, dx/dy). The increment
+/// index ⌊y·N⌋ and the fraction y·N − ⌊y·N⌋ are exact integer operations on u·N, with no
+/// float conversion or rounding (N ≤ 2^20, so that the fraction keeps at least 12 bits).
+#[inline(always)]
+fn map_bits(grid: &[f64], inc: &[f64], u: u64) -> (f64, f64) {
+    const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
+    let n = inc.len() as u64;
+    let un = u * n;
+    let i = (un >> 32) as usize;
+    // 1.fraction − 1 is the fraction, exactly.
+    let frac = f64::from_bits(((un & LOW_32) << 20) | ONE_BITS) - 1.0;
+    (grid[i] + inc[i] * frac, inc[i] * n as f64)
+}
+
 /// Unit-interval random number with 53 random bits.
 #[inline(always)]
 fn unit(rng: &mut Xoshiro256PlusPlus) -> f64 {
@@ -597,18 +613,16 @@ impl AdaptiveMap {
 
     /// Fill rows of `x` (standard layout) and `jac` with draws through the map.
     ///
-    /// The hot loop of candidate generation. Each coordinate comes from 52 random bits u:
-    /// with y = u/2^52, the increment index ⌊y·N⌋ and the fraction y·N − ⌊y·N⌋ are exact
-    /// integer operations on u·N, which avoids float conversions and rounding (for
-    /// N ≤ 4096, so that u·N fits in 64 bits; larger grids take the float path).
+    /// The hot loop of candidate generation, where drawing the random numbers costs about
+    /// as much as mapping them: each 64-bit draw gives two coordinates of 32 random bits
+    /// (y = u/2^32, so an increment of a grid of N holds 2^32/N distinct points: 4·10^6 for
+    /// the default N = 1000), mapped with integer arithmetic (`map_bits`). Grids of more
+    /// than 2^20 increments take a float path with 53 random bits per coordinate.
     fn fill_samples(&self, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
-        const FRACTION_BITS: u32 = 52;
-        const MASK: u64 = (1 << FRACTION_BITS) - 1;
-        const ONE_BITS: u64 = 0x3ff0_0000_0000_0000;
         let d = self.dim();
         let x = x.as_slice_mut().expect("sample buffers are contiguous");
         let jac = jac.as_slice_mut().expect("sample buffers are contiguous");
-        if self.inc.iter().any(|inc| inc.len() > 4096) {
+        if self.inc.iter().any(|inc| inc.len() > 1 << 20) {
             for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
                 let mut jj = 1.0;
                 for ((xv, g), inc) in row.iter_mut().zip(&self.grid).zip(&self.inc) {
@@ -620,18 +634,61 @@ impl AdaptiveMap {
             }
             return;
         }
-        for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
-            let mut jj = 1.0;
-            for ((xv, g), inc) in row.iter_mut().zip(&self.grid).zip(&self.inc) {
-                let n = inc.len() as u64;
-                let un = (rng.next_u64() >> (64 - FRACTION_BITS)) * n;
-                let i = (un >> FRACTION_BITS) as usize;
-                // 1.fraction − 1 is the fraction, exactly.
-                let frac = f64::from_bits((un & MASK) | ONE_BITS) - 1.0;
-                *xv = g[i] + inc[i] * frac;
-                jj *= inc[i] * n as f64;
+        // Dimensions up to 8 get a loop unrolled for their size (the inner loop over five
+        // directions costs as much as its body otherwise).
+        match d {
+            1 => self.fill_rows::<1>(x, jac, rng),
+            2 => self.fill_rows::<2>(x, jac, rng),
+            3 => self.fill_rows::<3>(x, jac, rng),
+            4 => self.fill_rows::<4>(x, jac, rng),
+            5 => self.fill_rows::<5>(x, jac, rng),
+            6 => self.fill_rows::<6>(x, jac, rng),
+            7 => self.fill_rows::<7>(x, jac, rng),
+            8 => self.fill_rows::<8>(x, jac, rng),
+            _ => {
+                for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
+                    let mut jj = 1.0;
+                    for (xv, (g, inc)) in row.iter_mut().zip(self.grid.iter().zip(&self.inc)) {
+                        let (v, jd) = map_bits(g, inc, rng.next_u64() & LOW_32);
+                        *xv = v;
+                        jj *= jd;
+                    }
+                    *j = jj;
+                }
             }
-            *j = jj;
+        }
+    }
+
+    /// [`AdaptiveMap::fill_samples`] for maps of dimension `D`: rows go in pairs, with one
+    /// 64-bit draw per two coordinates, in row-major order (a last unpaired row of odd `D`
+    /// leaves its last half-draw unused).
+    #[inline(always)]
+    fn fill_rows<const D: usize>(&self, x: &mut [f64], jac: &mut [f64], rng: &mut Xoshiro256PlusPlus) {
+        let grids: [&[f64]; D] = std::array::from_fn(|k| self.grid[k].as_slice());
+        let incs: [&[f64]; D] = std::array::from_fn(|k| self.inc[k].as_slice());
+        let mut words = [0u64; 8];
+        let mut rows = x.chunks_exact_mut(D).zip(jac.iter_mut());
+        loop {
+            let first = rows.next();
+            let second = rows.next();
+            let coords = if second.is_some() { 2 * D } else { D };
+            for w in words.iter_mut().take(coords.div_ceil(2)) {
+                *w = rng.next_u64();
+            }
+            for (r, row) in [first, second].into_iter().enumerate() {
+                let Some((row, j)) = row else {
+                    return;
+                };
+                let mut jj = 1.0;
+                for k in 0..D {
+                    let c = r * D + k;
+                    let u = (words[c >> 1] >> ((c & 1) as u32 * 32)) & LOW_32;
+                    let (v, jd) = map_bits(grids[k], incs[k], u);
+                    row[k] = v;
+                    jj *= jd;
+                }
+                *j = jj;
+            }
         }
     }
 
