@@ -12,8 +12,10 @@ use crate::error::SmoteError;
 
 /// Points per leaf of the k-d tree: larger leaves than linfa-nn's default of 16 trade a
 /// few more distance evaluations for far fewer node visits, which pays in 5–10 dimensions
-/// (measured: 10^4 queries in 10-D went from 587 ms to 376 ms on one core).
-const LEAF_SIZE: usize = 64;
+/// (measured: 10^4 queries in 10-D went from 587 ms to 376 ms on one core at 64 points per
+/// leaf; 128 took the benches' 10^4 → 10^5 case in 10-D from 231 to 217 ms on two cores
+/// and 200 → 5000 in 5-D from 418 to 367 µs; 256 was no better).
+const LEAF_SIZE: usize = 128;
 
 /// Squared Euclidean distance on contiguous rows as a plain slice loop. linfa-nn's `L2Dist`
 /// goes through ndarray-stats' checked zip, which costs more than the arithmetic at these
