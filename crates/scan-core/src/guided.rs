@@ -424,7 +424,8 @@ mod tests {
         found_at((0..200).map(|i| [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0]))
     }
 
-    fn left_share(selection: Selection) -> f64 {
+    /// 20 000 uniform candidates, every pick by the surrogate.
+    fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         let settings = GuidedSettings {
             candidates: 20_000,
             vegas_fraction: 0.0,
@@ -433,9 +434,13 @@ mod tests {
             random_fraction: 0.0,
             selection,
             threshold: 0.5,
-            region_link: None,
+            region_link,
         };
-        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        Guided::new(Box::new(Flat), settings).unwrap()
+    }
+
+    fn left_share(selection: Selection) -> f64 {
+        let mut g = surrogate_only(selection, None);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
         let p = g.propose(&crowded_history(), 2000, &mut rng).unwrap();
         assert_eq!(p.unit.len(), 4000);
@@ -476,17 +481,7 @@ mod tests {
 
     #[test]
     fn balancing_fills_the_emptiest_regions_first() {
-        let settings = GuidedSettings {
-            candidates: 20_000,
-            vegas_fraction: 0.0,
-            local_fraction: 0.0,
-            local_sigma: 0.01,
-            random_fraction: 0.0,
-            selection: Selection::Sample,
-            threshold: 0.5,
-            region_link: Some(0.1),
-        };
-        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let mut g = surrogate_only(Selection::Sample, Some(0.1));
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
         let h = lopsided_history();
         let p = g.propose(&h, 300, &mut rng).unwrap();
@@ -506,9 +501,7 @@ mod tests {
         assert_eq!(300 - crowded - sparse, 150);
         // Without balancing, the picks fall where the candidates are: mostly elsewhere, and
         // about as many near the crowded region as near the sparse one.
-        let mut settings = g.settings.clone();
-        settings.region_link = None;
-        let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+        let mut g = surrogate_only(Selection::Sample, None);
         let p = g.propose(&h, 300, &mut rng).unwrap();
         let crowded = p.unit.chunks(2).filter(|u| near(u, 0.2)).count();
         assert!(crowded > 5, "{crowded}");

@@ -154,10 +154,7 @@ impl MlpClassifier {
         let device = f.device();
         let data = Data::new(&xs, &ys, f.scaler.dim(), device);
         let (loss, accuracy) = weighted_bce(pos_weight, device);
-        let seed = f.next_seed();
-        // A warm start keeps the previous call's optimiser; a fit or re-initialisation has none.
-        let warm = f.net.optimizer.is_some();
-        let settings = f.params.settings(epochs, seed, warm);
+        let settings = f.next_settings(epochs);
         train(&mut f.net, &data, &settings, &loss, &accuracy, reinitialised)
     }
 

@@ -11,6 +11,7 @@ use crate::error::SurrogateError;
 use crate::network::Network;
 use crate::params::MlpParams;
 use crate::scaling::BoxScaler;
+use crate::train::TrainSettings;
 
 /// A network, its input scaling and its training history.
 #[derive(Debug)]
@@ -80,10 +81,14 @@ impl Fitted {
         }
     }
 
-    /// A fresh seed for the next training call's shuffling and split.
-    pub fn next_seed(&mut self) -> u64 {
+    /// Settings of the next training call: a fresh seed for its shuffling and split, and
+    /// the update rate when it continues from trained weights (a warm start keeps the
+    /// previous call's optimiser; a fit or re-initialisation has none).
+    pub fn next_settings(&mut self, epochs: usize) -> TrainSettings {
         self.calls += 1;
-        self.params.seed ^ self.calls.wrapping_mul(0xbf58_476d_1ce4_e5b9)
+        let seed = self.params.seed ^ self.calls.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        let warm = self.net.optimizer.is_some();
+        self.params.settings(epochs, seed, warm)
     }
 
     pub fn save<E: Serialize>(&self, dir: &Path, kind: &str, extra: E) -> Result<(), SurrogateError> {

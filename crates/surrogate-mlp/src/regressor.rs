@@ -88,10 +88,7 @@ impl MlpRegressor {
         let rmse = move |out: &Tensor, target: &Tensor| {
             (out - target).square().mean(Kind::Float).double_value(&[]).sqrt() * std
         };
-        let seed = f.next_seed();
-        // A warm start keeps the previous call's optimiser; a fit or re-initialisation has none.
-        let warm = f.net.optimizer.is_some();
-        let settings = f.params.settings(epochs, seed, warm);
+        let settings = f.next_settings(epochs);
         train(&mut f.net, &data, &settings, &loss, &rmse, reinitialised)
     }
 

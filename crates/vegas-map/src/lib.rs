@@ -616,27 +616,19 @@ impl AdaptiveMap {
     /// The hot loop of candidate generation, where drawing the random numbers costs about
     /// as much as mapping them: each 64-bit draw gives two coordinates of 32 random bits
     /// (y = u/2^32, so an increment of a grid of N holds 2^32/N distinct points: 4·10^6 for
-    /// the default N = 1000), mapped with integer arithmetic (`map_bits`). Grids of more
-    /// than 2^20 increments take a float path with 53 random bits per coordinate.
+    /// the default N = 1000), mapped with integer arithmetic (`map_bits`). Past 8
+    /// dimensions each coordinate takes its own draw; grids of more than 2^20 increments
+    /// take a float path with 53 random bits per coordinate.
     fn fill_samples(&self, mut x: ArrayViewMut2<f64>, mut jac: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
-        let d = self.dim();
         let x = x.as_slice_mut().expect("sample buffers are contiguous");
         let jac = jac.as_slice_mut().expect("sample buffers are contiguous");
         if self.inc.iter().any(|inc| inc.len() > 1 << 20) {
-            for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
-                let mut jj = 1.0;
-                for ((xv, g), inc) in row.iter_mut().zip(&self.grid).zip(&self.inc) {
-                    let (v, jd) = map_1d(g, inc, unit(rng));
-                    *xv = v;
-                    jj *= jd;
-                }
-                *j = jj;
-            }
+            self.fill_rows_with(x, jac, |g, inc| map_1d(g, inc, unit(rng)));
             return;
         }
         // Dimensions up to 8 get a loop unrolled for their size (the inner loop over five
         // directions costs as much as its body otherwise).
-        match d {
+        match self.dim() {
             1 => self.fill_rows::<1>(x, jac, rng),
             2 => self.fill_rows::<2>(x, jac, rng),
             3 => self.fill_rows::<3>(x, jac, rng),
@@ -645,17 +637,21 @@ impl AdaptiveMap {
             6 => self.fill_rows::<6>(x, jac, rng),
             7 => self.fill_rows::<7>(x, jac, rng),
             8 => self.fill_rows::<8>(x, jac, rng),
-            _ => {
-                for (row, j) in x.chunks_exact_mut(d).zip(jac.iter_mut()) {
-                    let mut jj = 1.0;
-                    for (xv, (g, inc)) in row.iter_mut().zip(self.grid.iter().zip(&self.inc)) {
-                        let (v, jd) = map_bits(g, inc, rng.next_u64() & LOW_32);
-                        *xv = v;
-                        jj *= jd;
-                    }
-                    *j = jj;
-                }
+            _ => self.fill_rows_with(x, jac, |g, inc| map_bits(g, inc, rng.next_u64() & LOW_32)),
+        }
+    }
+
+    /// Rows of any dimension, coordinate by coordinate: `coord(grid, increments)` gives
+    /// (x, dx/dy) of one direction, drawing its own random numbers.
+    fn fill_rows_with(&self, x: &mut [f64], jac: &mut [f64], mut coord: impl FnMut(&[f64], &[f64]) -> (f64, f64)) {
+        for (row, j) in x.chunks_exact_mut(self.dim()).zip(jac.iter_mut()) {
+            let mut jj = 1.0;
+            for (xv, (g, inc)) in row.iter_mut().zip(self.grid.iter().zip(&self.inc)) {
+                let (v, jd) = coord(g, inc);
+                *xv = v;
+                jj *= jd;
             }
+            *j = jj;
         }
     }
 
