@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use scan_core::{IterationRecord, Observer, Summary};
+use scan_core::{BatchProgress, IterationRecord, Observer, PointRecord, ScanError, Summary};
 
 /// Reports a run's progress on standard error.
 #[derive(Debug)]
@@ -49,17 +49,19 @@ fn percent(part: u64, whole: u64) -> f64 {
 }
 
 impl Observer for Progress {
-    fn on_points(&mut self, _done: usize, _batch: usize, total_calls: u64, total_in_target: u64) {
+    fn on_points(&mut self, _: &[PointRecord], p: BatchProgress) -> Result<(), ScanError> {
         if let Some(bar) = &self.bar {
-            bar.set_position(total_calls);
+            bar.set_position(p.total_calls);
             bar.set_message(format!(
-                "{total_in_target} in target ({:.1} %)",
-                percent(total_in_target, total_calls)
+                "{} in target ({:.1} %)",
+                p.total_in_target,
+                percent(p.total_in_target, p.total_calls)
             ));
         }
+        Ok(())
     }
 
-    fn on_iteration_end(&mut self, r: &IterationRecord) {
+    fn on_iteration_end(&mut self, r: &IterationRecord, _: &Summary) -> Result<(), ScanError> {
         let budget = self.budget.map_or_else(String::new, |b| format!("/{b}"));
         self.line(format!(
             "iteration {:>3}: {:>6} calls ({}{} total), {:>5} new in target ({:.1} %), {} in target; oracle {:.2} s{}",
@@ -77,9 +79,10 @@ impl Observer for Progress {
                 String::new()
             },
         ));
+        Ok(())
     }
 
-    fn on_finish(&mut self, s: &Summary) {
+    fn on_finish(&mut self, s: &Summary) -> Result<(), ScanError> {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
@@ -92,5 +95,6 @@ impl Observer for Progress {
             s.status.failed + s.status.nan + s.status.timeout,
             s.seconds_total
         );
+        Ok(())
     }
 }

@@ -118,6 +118,24 @@ impl Default for EvaluatorOptions {
     }
 }
 
+impl EvaluatorOptions {
+    /// Check that there is a worker, chunks hold points and a time limit is positive.
+    pub fn check(&self) -> Result<(), ScanError> {
+        if self.workers == 0 {
+            return Err(ScanError::setting("workers", "must be at least 1"));
+        }
+        if self.chunk_size == Some(0) {
+            return Err(ScanError::setting("chunk_size", "must be at least 1"));
+        }
+        if let Some(t) = self.timeout
+            && t.is_zero()
+        {
+            return Err(ScanError::setting("timeout_s", "must be positive"));
+        }
+        Ok(())
+    }
+}
+
 struct Job {
     chunk: usize,
     x: Vec<f64>,
@@ -200,26 +218,16 @@ fn spawn_worker(id: usize, mut oracle: Box<dyn Oracle>, done: Sender<Done>) -> R
                 }
             }
         })
-        .map_err(|e| ScanError::Oracle(format!("cannot start a worker thread: {e}")))?;
+        .map_err(|e| ScanError::Worker(format!("cannot start a worker thread: {e}")))?;
     Ok(Worker { id, jobs, thread })
 }
 
 impl Evaluator {
     /// Start `options.workers` workers, each with an instance from `factory`.
     pub fn new(factory: Arc<dyn OracleFactory>, options: EvaluatorOptions) -> Result<Self, ScanError> {
-        if options.workers == 0 {
-            return Err(ScanError::Config("workers must be at least 1".into()));
-        }
-        if options.chunk_size == Some(0) {
-            return Err(ScanError::Config("chunk_size must be at least 1".into()));
-        }
-        if let Some(t) = options.timeout
-            && t.is_zero()
-        {
-            return Err(ScanError::Config("timeout must be positive".into()));
-        }
+        options.check()?;
         let (done_tx, done_rx) = mpsc::channel();
-        let first = factory.create().map_err(|e| ScanError::Oracle(e.0))?;
+        let first = factory.create()?;
         let shape = first.shape().clone();
         let mut evaluator = Evaluator {
             factory,
@@ -241,10 +249,10 @@ impl Evaluator {
     fn add_worker(&mut self, oracle: Option<Box<dyn Oracle>>) -> Result<usize, ScanError> {
         let oracle = match oracle {
             Some(o) => o,
-            None => self.factory.create().map_err(|e| ScanError::Oracle(e.0))?,
+            None => self.factory.create()?,
         };
         if *oracle.shape() != self.shape {
-            return Err(ScanError::Oracle(format!(
+            return Err(ScanError::OracleMismatch(format!(
                 "oracle instances disagree on their shape: {:?} vs {:?}",
                 oracle.shape(),
                 self.shape
@@ -293,7 +301,7 @@ impl Evaluator {
         let started = Instant::now();
         let (ni, no) = (self.shape.n_inputs, self.shape.n_outputs());
         if x.len() % ni.max(1) != 0 {
-            return Err(ScanError::Config(format!(
+            return Err(ScanError::OracleMismatch(format!(
                 "batch length {} is not a multiple of {ni} inputs",
                 x.len()
             )));
@@ -323,7 +331,7 @@ impl Evaluator {
                     .find(|w| w.id == worker_id)
                     .expect("idle workers are live");
                 if worker.jobs.send(job).is_err() {
-                    return Err(ScanError::Oracle(format!("worker {worker_id} stopped unexpectedly")));
+                    return Err(ScanError::Worker(format!("worker {worker_id} stopped unexpectedly")));
                 }
                 in_flight.insert(worker_id, (chunk, deadline));
             }
@@ -442,170 +450,5 @@ impl Drop for Evaluator {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use oracle_api::FnOracle;
-
-    fn factory<F>(f: F) -> Arc<dyn OracleFactory>
-    where
-        F: Fn(&[f64], &mut [f64]) -> PointResult + Clone + Send + Sync + 'static,
-    {
-        Arc::new(move || -> Result<Box<dyn Oracle>, OracleError> {
-            let f = f.clone();
-            Ok(Box::new(FnOracle::new(2, ["sum"], move |x: &[f64], o: &mut [f64]| {
-                f(x, o)
-            })))
-        })
-    }
-
-    #[test]
-    fn results_land_at_their_index_whatever_the_workers() {
-        let x: Vec<f64> = (0..2000).map(|i| i as f64).collect();
-        for workers in [1, 2, 3] {
-            for chunk in [None, Some(1), Some(7)] {
-                let mut ev = Evaluator::new(
-                    factory(|x, o| {
-                        o[0] = x[0] + x[1];
-                        Ok(())
-                    }),
-                    EvaluatorOptions {
-                        workers,
-                        chunk_size: chunk,
-                        timeout: None,
-                    },
-                )
-                .unwrap();
-                let mut streamed = 0;
-                let r = ev
-                    .evaluate(&x, &AtomicBool::new(false), |range, out, oc| {
-                        assert_eq!(out.len(), range.len());
-                        assert_eq!(oc.len(), range.len());
-                        streamed += range.len();
-                        Ok(())
-                    })
-                    .unwrap();
-                assert_eq!(streamed, 1000);
-                for i in 0..1000 {
-                    assert_eq!(r.outputs[i], (4 * i + 1) as f64);
-                    assert_eq!(r.outcomes[i].as_ref().unwrap().status, Status::Ok);
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn failures_nans_and_panics_are_recorded_per_point() {
-        let mut ev = Evaluator::new(
-            factory(|x, o| {
-                match x[0] as i64 % 4 {
-                    1 => return Err(PointFailure::Failed("bad physics".into())),
-                    2 => o[0] = f64::NAN,
-                    3 => panic!("boom"),
-                    _ => o[0] = 1.0,
-                }
-                Ok(())
-            }),
-            EvaluatorOptions {
-                workers: 2,
-                chunk_size: Some(3),
-                timeout: None,
-            },
-        )
-        .unwrap();
-        let x: Vec<f64> = (0..8).flat_map(|i| [i as f64, 0.0]).collect();
-        let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
-        let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
-        let (ok, failed, nan) = (Status::Ok, Status::Failed, Status::Nan);
-        assert_eq!(st, [ok, failed, nan, failed, ok, failed, nan, failed]);
-        let msg = |i: usize| r.outcomes[i].as_ref().unwrap().message.clone().unwrap();
-        assert_eq!(msg(1), "bad physics");
-        assert!(msg(2).contains("`sum` is NaN"));
-        assert!(msg(3).contains("panic: boom"));
-    }
-
-    #[test]
-    fn slow_points_time_out_and_workers_are_replaced() {
-        let mut ev = Evaluator::new(
-            factory(|x, o| {
-                if x[0] < 0.0 {
-                    std::thread::sleep(Duration::from_millis(600));
-                }
-                o[0] = x[0];
-                Ok(())
-            }),
-            EvaluatorOptions {
-                workers: 2,
-                chunk_size: None,
-                timeout: Some(Duration::from_millis(100)),
-            },
-        )
-        .unwrap();
-        let x = [1.0, 0.0, -1.0, 0.0, 2.0, 0.0, 3.0, 0.0];
-        let started = Instant::now();
-        let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
-        assert!(
-            started.elapsed() < Duration::from_millis(550),
-            "the batch waited for the stuck call"
-        );
-        let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
-        assert_eq!(st, [Status::Ok, Status::Timeout, Status::Ok, Status::Ok]);
-        assert_eq!(r.outputs[3], 3.0);
-        assert_eq!(ev.abandoned_workers(), 1);
-        assert_eq!(ev.workers(), 2, "the stuck worker was replaced");
-    }
-
-    #[test]
-    fn stop_flag_leaves_undispatched_points_unevaluated() {
-        let stop = AtomicBool::new(false);
-        let mut ev = Evaluator::new(
-            factory(|_, o| {
-                o[0] = 0.0;
-                Ok(())
-            }),
-            EvaluatorOptions {
-                workers: 1,
-                chunk_size: Some(1),
-                timeout: None,
-            },
-        )
-        .unwrap();
-        let x = vec![0.0; 20];
-        let mut seen = 0;
-        let r = ev
-            .evaluate(&x, &stop, |_, _, _| {
-                seen += 1;
-                if seen == 3 {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                Ok(())
-            })
-            .unwrap();
-        let evaluated = r.outcomes.iter().filter(|o| o.is_some()).count();
-        assert_eq!(evaluated, 3);
-        assert!(r.outcomes[..3].iter().all(Option::is_some));
-    }
-
-    #[test]
-    fn bad_options_are_refused() {
-        let f = factory(|_, _| Ok(()));
-        for options in [
-            EvaluatorOptions {
-                workers: 0,
-                chunk_size: None,
-                timeout: None,
-            },
-            EvaluatorOptions {
-                workers: 1,
-                chunk_size: Some(0),
-                timeout: None,
-            },
-            EvaluatorOptions {
-                workers: 1,
-                chunk_size: None,
-                timeout: Some(Duration::ZERO),
-            },
-        ] {
-            assert!(matches!(Evaluator::new(f.clone(), options), Err(ScanError::Config(_))));
-        }
-    }
-}
+#[path = "evaluator_tests.rs"]
+mod tests;

@@ -88,26 +88,36 @@ impl GuidedSettings {
         }
     }
 
+    /// Check every setting; the error names the key.
     pub fn check(&self) -> Result<(), ScanError> {
-        let bad = |m: String| Err(ScanError::Config(m));
         if self.candidates == 0 {
-            return bad("candidates must be at least 1".into());
+            return Err(ScanError::setting("candidates", "must be at least 1"));
         }
         for (name, v) in [
             ("vegas_fraction", self.vegas_fraction),
+            ("local_fraction", self.local_fraction),
             ("random_fraction", self.random_fraction),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return bad(format!("{name} = {v} must lie in [0, 1]"));
+                return Err(ScanError::setting(name, format!("{v} must lie in [0, 1]")));
             }
         }
+        if !(self.local_sigma > 0.0 && self.local_sigma.is_finite()) {
+            return Err(ScanError::setting(
+                "local_sigma",
+                format!("{} must be a positive fraction of the box", self.local_sigma),
+            ));
+        }
         if !self.threshold.is_finite() {
-            return bad("threshold must be a number".into());
+            return Err(ScanError::setting("threshold", "must be a number"));
         }
         if let Some(link) = self.region_link
             && !(link > 0.0 && link.is_finite())
         {
-            return bad(format!("region_link = {link} must be a positive distance"));
+            return Err(ScanError::setting(
+                "region_link",
+                format!("{link} must be a positive distance"),
+            ));
         }
         Ok(())
     }
@@ -229,14 +239,11 @@ impl Guided {
                 })
                 .collect();
             if weights.iter().any(|w| *w > 0.0) {
-                let mut map =
-                    AdaptiveMap::uniform(&vec![(0.0, 1.0); d], 100).map_err(|e| ScanError::Config(e.to_string()))?;
-                map.adapt_to_samples(unit, weights.view(), &TrainingParams::default())
-                    .map_err(|e| ScanError::Config(e.to_string()))?;
+                let mut map = AdaptiveMap::uniform(&vec![(0.0, 1.0); d], 100)?;
+                map.adapt_to_samples(unit, weights.view(), &TrainingParams::default())?;
                 let mut jac = Array1::zeros(n_vegas);
                 let mut tail = cand.slice_mut(ndarray::s![l - n_vegas.., ..]);
-                map.sample_into(tail.view_mut(), jac.view_mut(), rng)
-                    .map_err(|e| ScanError::Config(e.to_string()))?;
+                map.sample_into(tail.view_mut(), jac.view_mut(), rng)?;
             }
         }
         Ok((cand, started.elapsed().as_secs_f64()))

@@ -5,6 +5,10 @@
 //! instances (plugins or Rust closures), and the [`Scanner`] records every point, in memory
 //! ([`History`]) and, with a run directory, in `points.csv` and `summary.json`.
 //!
+//! A [`ScanOptions`] (the `[scan]` table of a configuration file) builds the strategy;
+//! the neural surrogates are behind the default features `mlp` and `siamese`, so a
+//! build with `--no-default-features` needs no libtorch.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use oracle_api::{FnOracle, Oracle, OracleError};
@@ -40,7 +44,9 @@ mod guided;
 mod history;
 pub mod journal;
 pub mod regions;
+mod run_dir;
 mod scanner;
+mod settings;
 mod space;
 pub mod strategy;
 pub mod surrogate;
@@ -50,10 +56,15 @@ pub use error::ScanError;
 pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
 pub use guided::{Guided, GuidedSettings, Selection};
 pub use history::{History, PointRecord};
+pub use run_dir::write_atomically;
 pub use scanner::{
-    IterationRecord, Observer, ScanSettings, Scanner, StatusCounts, StopReason, StopRules, Summary, write_atomically,
+    BatchProgress, IterationRecord, Observer, RunState, ScanSettings, Scanner, StatusCounts, StopReason, StopRules,
+    Summary,
 };
+pub use settings::{NetworkOptions, RegressOptions, ScanOptions, Schedule, StrategyContext, StrategyKind, Transform};
 pub use space::{Parameter, Scale, Space};
 pub use strategy::{InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform};
-pub use surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate, Surrogate, TrainInfo, TrainingSet};
+#[cfg(feature = "mlp")]
+pub use surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate};
+pub use surrogate::{Surrogate, TrainInfo, TrainingSet};
 pub use target::{BoundTarget, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};

@@ -23,7 +23,7 @@ use crate::error::ScanError;
 const LEAF_SIZE: usize = 64;
 
 fn index_error(e: impl std::fmt::Display) -> ScanError {
-    ScanError::Config(format!("region index: {e}"))
+    ScanError::NeighbourIndex(e.to_string())
 }
 
 /// Single-linkage regions of a set of points.

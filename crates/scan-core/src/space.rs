@@ -49,25 +49,20 @@ impl Parameter {
         }
     }
 
-    /// Check the name and range; the message names the parameter.
-    pub fn check(&self) -> Result<(), String> {
+    /// Check the name and range; the error names the parameter.
+    pub fn check(&self) -> Result<(), ScanError> {
         if self.name.trim().is_empty() {
-            return Err("parameter name is empty".into());
+            return Err(ScanError::setting("parameter", "the name is empty"));
         }
+        let bad = |m: String| Err(ScanError::setting(format!("parameter `{}`", self.name), m));
         if !self.min.is_finite() || !self.max.is_finite() {
-            return Err(format!("parameter `{}`: min and max must be finite", self.name));
+            return bad("min and max must be finite".into());
         }
         if self.min >= self.max {
-            return Err(format!(
-                "parameter `{}`: min ({}) must be smaller than max ({})",
-                self.name, self.min, self.max
-            ));
+            return bad(format!("min ({}) must be smaller than max ({})", self.min, self.max));
         }
         if self.scale == Scale::Log && self.min <= 0.0 {
-            return Err(format!(
-                "parameter `{}`: log scale needs a positive range, but min = {}",
-                self.name, self.min
-            ));
+            return bad(format!("log scale needs a positive range, but min = {}", self.min));
         }
         Ok(())
     }
@@ -100,12 +95,15 @@ impl Space {
     /// ranges for log scales.
     pub fn new(parameters: Vec<Parameter>) -> Result<Self, ScanError> {
         if parameters.is_empty() {
-            return Err(ScanError::Config("at least one parameter is needed".into()));
+            return Err(ScanError::setting("parameter", "at least one parameter is needed"));
         }
         for (i, p) in parameters.iter().enumerate() {
-            p.check().map_err(ScanError::Config)?;
+            p.check()?;
             if parameters[..i].iter().any(|q| q.name == p.name) {
-                return Err(ScanError::Config(format!("parameter `{}` is defined twice", p.name)));
+                return Err(ScanError::setting(
+                    format!("parameter `{}`", p.name),
+                    "is defined twice",
+                ));
             }
         }
         Ok(Space { parameters })

@@ -59,64 +59,90 @@ pub struct BoundTarget {
     threshold: Option<f64>,
 }
 
+impl RangeCondition {
+    /// Check the bounds: at least one given, min < max, no NaN.
+    pub fn check(&self) -> Result<(), ScanError> {
+        let key = || format!("target range on `{}`", self.output);
+        if self.min.is_none() && self.max.is_none() {
+            return Err(ScanError::setting(key(), "give min, max or both"));
+        }
+        let (lo, hi) = (self.min.unwrap_or(f64::NEG_INFINITY), self.max.unwrap_or(f64::INFINITY));
+        if lo.is_nan() || hi.is_nan() || lo >= hi {
+            return Err(ScanError::setting(
+                key(),
+                format!("min ({lo}) must be smaller than max ({hi})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Likelihood {
+    /// Check the terms: at least one, finite means, positive sigmas, a non-negative
+    /// threshold.
+    pub fn check(&self) -> Result<(), ScanError> {
+        if self.gaussians.is_empty() && self.outputs.is_empty() {
+            return Err(ScanError::setting(
+                "target likelihood",
+                "give `outputs` or at least one gaussian term",
+            ));
+        }
+        if let Some(g) = self
+            .gaussians
+            .iter()
+            .find(|g| !(g.sigma.is_finite() && g.sigma > 0.0 && g.mean.is_finite()))
+        {
+            return Err(ScanError::setting(
+                format!("target gaussian on `{}`", g.output),
+                "needs a finite mean and a positive sigma",
+            ));
+        }
+        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
+            return Err(ScanError::setting(
+                "target likelihood threshold",
+                format!("{} must be a non-negative number", self.threshold),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Target {
-    /// Resolve output names against the oracle's outputs and check the numbers.
+    /// Check the conditions without an oracle: at least one, each well-formed.
+    pub fn check(&self) -> Result<(), ScanError> {
+        if self.ranges.is_empty() && self.likelihood.is_none() {
+            return Err(ScanError::setting(
+                "target",
+                "no condition: give a range or a likelihood",
+            ));
+        }
+        self.ranges.iter().try_for_each(RangeCondition::check)?;
+        self.likelihood.as_ref().map_or(Ok(()), Likelihood::check)
+    }
+
+    /// Check the conditions and resolve output names against the oracle's outputs.
     pub fn bind(&self, output_names: &[String]) -> Result<BoundTarget, ScanError> {
+        self.check()?;
         let index = |name: &str, key: &str| {
             output_names.iter().position(|n| n == name).ok_or_else(|| {
-                ScanError::Config(format!(
+                ScanError::OracleMismatch(format!(
                     "target {key}: the oracle has no output `{name}` (its outputs: {})",
                     output_names.join(", ")
                 ))
             })
         };
-        if self.ranges.is_empty() && self.likelihood.is_none() {
-            return Err(ScanError::Config(
-                "the target has no condition: give a range or a likelihood".into(),
-            ));
-        }
         let mut ranges = Vec::new();
         for r in &self.ranges {
-            let i = index(&r.output, "range")?;
             let (lo, hi) = (r.min.unwrap_or(f64::NEG_INFINITY), r.max.unwrap_or(f64::INFINITY));
-            if r.min.is_none() && r.max.is_none() {
-                return Err(ScanError::Config(format!(
-                    "target range on `{}`: give min, max or both",
-                    r.output
-                )));
-            }
-            if lo.is_nan() || hi.is_nan() || lo >= hi {
-                return Err(ScanError::Config(format!(
-                    "target range on `{}`: min ({lo}) must be smaller than max ({hi})",
-                    r.output
-                )));
-            }
-            ranges.push((i, lo, hi));
+            ranges.push((index(&r.output, "range")?, lo, hi));
         }
         let (mut gaussians, mut likelihood_outputs, mut threshold) = (Vec::new(), Vec::new(), None);
         if let Some(l) = &self.likelihood {
-            if l.gaussians.is_empty() && l.outputs.is_empty() {
-                return Err(ScanError::Config(
-                    "target likelihood: give at least one gaussian or likelihood output".into(),
-                ));
-            }
             for g in &l.gaussians {
-                if !(g.sigma.is_finite() && g.sigma > 0.0 && g.mean.is_finite()) {
-                    return Err(ScanError::Config(format!(
-                        "target gaussian on `{}`: needs a finite mean and a positive sigma",
-                        g.output
-                    )));
-                }
                 gaussians.push((index(&g.output, "gaussian")?, g.mean, g.sigma));
             }
             for o in &l.outputs {
                 likelihood_outputs.push(index(o, "likelihood")?);
-            }
-            if !(l.threshold.is_finite() && l.threshold >= 0.0) {
-                return Err(ScanError::Config(format!(
-                    "target likelihood threshold {} must be a non-negative number",
-                    l.threshold
-                )));
             }
             threshold = Some(l.threshold);
         }

@@ -1,0 +1,169 @@
+//! Tests of the evaluator: ordering, failures, timeouts, stops.
+use super::*;
+use oracle_api::FnOracle;
+
+fn factory<F>(f: F) -> Arc<dyn OracleFactory>
+where
+    F: Fn(&[f64], &mut [f64]) -> PointResult + Clone + Send + Sync + 'static,
+{
+    Arc::new(move || -> Result<Box<dyn Oracle>, OracleError> {
+        let f = f.clone();
+        Ok(Box::new(FnOracle::new(2, ["sum"], move |x: &[f64], o: &mut [f64]| {
+            f(x, o)
+        })))
+    })
+}
+
+#[test]
+fn results_land_at_their_index_whatever_the_workers() {
+    let x: Vec<f64> = (0..2000).map(|i| i as f64).collect();
+    for workers in [1, 2, 3] {
+        for chunk in [None, Some(1), Some(7)] {
+            let mut ev = Evaluator::new(
+                factory(|x, o| {
+                    o[0] = x[0] + x[1];
+                    Ok(())
+                }),
+                EvaluatorOptions {
+                    workers,
+                    chunk_size: chunk,
+                    timeout: None,
+                },
+            )
+            .unwrap();
+            let mut streamed = 0;
+            let r = ev
+                .evaluate(&x, &AtomicBool::new(false), |range, out, oc| {
+                    assert_eq!(out.len(), range.len());
+                    assert_eq!(oc.len(), range.len());
+                    streamed += range.len();
+                    Ok(())
+                })
+                .unwrap();
+            assert_eq!(streamed, 1000);
+            for i in 0..1000 {
+                assert_eq!(r.outputs[i], (4 * i + 1) as f64);
+                assert_eq!(r.outcomes[i].as_ref().unwrap().status, Status::Ok);
+            }
+        }
+    }
+}
+
+#[test]
+fn failures_nans_and_panics_are_recorded_per_point() {
+    let mut ev = Evaluator::new(
+        factory(|x, o| {
+            match x[0] as i64 % 4 {
+                1 => return Err(PointFailure::Failed("bad physics".into())),
+                2 => o[0] = f64::NAN,
+                3 => panic!("boom"),
+                _ => o[0] = 1.0,
+            }
+            Ok(())
+        }),
+        EvaluatorOptions {
+            workers: 2,
+            chunk_size: Some(3),
+            timeout: None,
+        },
+    )
+    .unwrap();
+    let x: Vec<f64> = (0..8).flat_map(|i| [i as f64, 0.0]).collect();
+    let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
+    let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
+    let (ok, failed, nan) = (Status::Ok, Status::Failed, Status::Nan);
+    assert_eq!(st, [ok, failed, nan, failed, ok, failed, nan, failed]);
+    let msg = |i: usize| r.outcomes[i].as_ref().unwrap().message.clone().unwrap();
+    assert_eq!(msg(1), "bad physics");
+    assert!(msg(2).contains("`sum` is NaN"));
+    assert!(msg(3).contains("panic: boom"));
+}
+
+#[test]
+fn slow_points_time_out_and_workers_are_replaced() {
+    let mut ev = Evaluator::new(
+        factory(|x, o| {
+            if x[0] < 0.0 {
+                std::thread::sleep(Duration::from_millis(600));
+            }
+            o[0] = x[0];
+            Ok(())
+        }),
+        EvaluatorOptions {
+            workers: 2,
+            chunk_size: None,
+            timeout: Some(Duration::from_millis(100)),
+        },
+    )
+    .unwrap();
+    let x = [1.0, 0.0, -1.0, 0.0, 2.0, 0.0, 3.0, 0.0];
+    let started = Instant::now();
+    let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(550),
+        "the batch waited for the stuck call"
+    );
+    let st: Vec<Status> = r.outcomes.iter().map(|o| o.as_ref().unwrap().status).collect();
+    assert_eq!(st, [Status::Ok, Status::Timeout, Status::Ok, Status::Ok]);
+    assert_eq!(r.outputs[3], 3.0);
+    assert_eq!(ev.abandoned_workers(), 1);
+    assert_eq!(ev.workers(), 2, "the stuck worker was replaced");
+}
+
+#[test]
+fn stop_flag_leaves_undispatched_points_unevaluated() {
+    let stop = AtomicBool::new(false);
+    let mut ev = Evaluator::new(
+        factory(|_, o| {
+            o[0] = 0.0;
+            Ok(())
+        }),
+        EvaluatorOptions {
+            workers: 1,
+            chunk_size: Some(1),
+            timeout: None,
+        },
+    )
+    .unwrap();
+    let x = vec![0.0; 20];
+    let mut seen = 0;
+    let r = ev
+        .evaluate(&x, &stop, |_, _, _| {
+            seen += 1;
+            if seen == 3 {
+                stop.store(true, Ordering::Relaxed);
+            }
+            Ok(())
+        })
+        .unwrap();
+    let evaluated = r.outcomes.iter().filter(|o| o.is_some()).count();
+    assert_eq!(evaluated, 3);
+    assert!(r.outcomes[..3].iter().all(Option::is_some));
+}
+
+#[test]
+fn bad_options_are_refused() {
+    let f = factory(|_, _| Ok(()));
+    for options in [
+        EvaluatorOptions {
+            workers: 0,
+            chunk_size: None,
+            timeout: None,
+        },
+        EvaluatorOptions {
+            workers: 1,
+            chunk_size: Some(0),
+            timeout: None,
+        },
+        EvaluatorOptions {
+            workers: 1,
+            chunk_size: None,
+            timeout: Some(Duration::ZERO),
+        },
+    ] {
+        assert!(matches!(
+            Evaluator::new(f.clone(), options),
+            Err(ScanError::Setting { .. })
+        ));
+    }
+}

@@ -1,0 +1,165 @@
+//! `checkpoint/`: everything beyond `points.csv` needed to continue a run — the random
+//! state, the counters and the strategy's learnt state — replaced atomically each iteration.
+
+use std::path::{Path, PathBuf};
+
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+
+use super::atomic::write_atomically;
+use crate::error::ScanError;
+use crate::strategy::Strategy;
+
+const FORMAT: &str = "dlscan-checkpoint/1";
+
+/// What `checkpoint/state.json` holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Checkpoint {
+    format: String,
+    pub fingerprint: Option<String>,
+    pub next_iteration: u32,
+    pub next_id: u64,
+    /// Points on record when the checkpoint was taken.
+    pub points: usize,
+    pub rng: Xoshiro256PlusPlus,
+    /// Wall time of the run so far.
+    pub seconds: f64,
+    /// Directory (under `checkpoint/`) holding the strategy's state.
+    strategy_state: Option<String>,
+}
+
+/// Where a run's counters stand when a checkpoint is taken.
+#[derive(Debug, Clone)]
+pub(crate) struct CheckpointState {
+    pub next_iteration: u32,
+    pub next_id: u64,
+    pub points: usize,
+    pub rng: Xoshiro256PlusPlus,
+    pub seconds: f64,
+}
+
+/// Writes and reads the checkpoint of one run directory.
+#[derive(Debug, Clone)]
+pub(crate) struct Checkpointer {
+    dir: PathBuf,
+    fingerprint: Option<String>,
+}
+
+impl Checkpointer {
+    pub fn new(run_dir: &Path, fingerprint: Option<String>) -> Self {
+        Checkpointer {
+            dir: run_dir.join("checkpoint"),
+            fingerprint,
+        }
+    }
+
+    /// Save the strategy's state into a new directory, then `state.json` (atomically: it
+    /// is the commit point), then remove older strategy directories.
+    pub fn save(&self, state: &CheckpointState, strategy: &dyn Strategy) -> Result<(), ScanError> {
+        std::fs::create_dir_all(&self.dir).map_err(ScanError::io(&self.dir))?;
+        let sub = format!("strategy-{}", state.next_iteration);
+        let state_dir = self.dir.join(&sub);
+        if state_dir.exists() {
+            std::fs::remove_dir_all(&state_dir).map_err(ScanError::io(&state_dir))?;
+        }
+        strategy.save_state(&state_dir)?;
+        let checkpoint = Checkpoint {
+            format: FORMAT.into(),
+            fingerprint: self.fingerprint.clone(),
+            next_iteration: state.next_iteration,
+            next_id: state.next_id,
+            points: state.points,
+            rng: state.rng.clone(),
+            seconds: state.seconds,
+            strategy_state: state_dir.exists().then(|| sub.clone()),
+        };
+        let text = serde_json::to_string_pretty(&checkpoint).expect("a checkpoint serialises");
+        write_atomically(&self.dir.join("state.json"), text.as_bytes())?;
+        // Older states are garbage once state.json names the new one; failing to remove
+        // one only costs disk space.
+        if let Ok(entries) = std::fs::read_dir(&self.dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("strategy-") && name != sub {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The checkpoint on disk, if any; refused when its format is unknown or it was taken
+    /// under another configuration.
+    pub fn load(&self) -> Result<Option<Checkpoint>, ScanError> {
+        let path = self.dir.join("state.json");
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let text = std::fs::read_to_string(&path).map_err(ScanError::io(&path))?;
+        let bad = |message: String| ScanError::Journal {
+            path: path.clone(),
+            message,
+        };
+        let state: Checkpoint = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        if state.format != FORMAT {
+            return Err(bad(format!("unknown checkpoint format `{}`", state.format)));
+        }
+        if state.fingerprint.is_some() && self.fingerprint.is_some() && state.fingerprint != self.fingerprint {
+            return Err(ScanError::RunDir {
+                path: self.dir.clone(),
+                message: "the run's configuration changed since the checkpoint; restore config.toml or start a new run"
+                    .into(),
+            });
+        }
+        Ok(Some(state))
+    }
+
+    /// Restore the strategy's state saved with `checkpoint`.
+    pub fn restore_strategy(&self, checkpoint: &Checkpoint, strategy: &mut dyn Strategy) -> Result<(), ScanError> {
+        match &checkpoint.strategy_state {
+            Some(sub) => strategy.load_state(&self.dir.join(sub)),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::Uniform;
+    use rand::SeedableRng;
+
+    fn state(next_iteration: u32) -> CheckpointState {
+        CheckpointState {
+            next_iteration,
+            next_id: 70,
+            points: 70,
+            rng: Xoshiro256PlusPlus::seed_from_u64(3),
+            seconds: 1.5,
+        }
+    }
+
+    #[test]
+    fn a_saved_checkpoint_loads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Checkpointer::new(dir.path(), Some("abc".into()));
+        assert!(c.load().unwrap().is_none());
+        c.save(&state(4), &Uniform).unwrap();
+        let back = c.load().unwrap().unwrap();
+        assert_eq!((back.next_iteration, back.next_id, back.points), (4, 70, 70));
+        assert_eq!(back.rng, Xoshiro256PlusPlus::seed_from_u64(3));
+        assert_eq!(back.seconds, 1.5);
+    }
+
+    #[test]
+    fn another_configuration_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        Checkpointer::new(dir.path(), Some("abc".into()))
+            .save(&state(2), &Uniform)
+            .unwrap();
+        let e = Checkpointer::new(dir.path(), Some("xyz".into())).load().unwrap_err();
+        assert!(e.to_string().contains("configuration changed"), "{e}");
+        std::fs::write(dir.path().join("checkpoint/state.json"), "{").unwrap();
+        assert!(Checkpointer::new(dir.path(), None).load().is_err());
+    }
+}

@@ -1,0 +1,432 @@
+//! The scanner: runs a strategy against an oracle, batch after batch, until a stopping rule
+//! holds, recording every point.
+//!
+//! In argmin's terms the [`Scanner`] is the executor and a [`Strategy`] the solver: the
+//! strategy only proposes points. Evaluation and the loop belong to the scanner; what
+//! watches the run (the run directory's files, progress displays) is an [`Observer`];
+//! when to stop is a [`StopRules`] termination condition; checkpoints are written by the
+//! run directory's checkpointer.
+
+mod observer;
+mod records;
+mod rules;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub use observer::{BatchProgress, Observer};
+pub use records::{IterationRecord, StatusCounts, Summary};
+pub use rules::{RunState, ScanSettings, StopReason, StopRules};
+
+use crate::error::ScanError;
+use crate::evaluator::{Evaluator, OracleFactory, Status};
+use crate::history::{History, PointRecord};
+use crate::journal;
+use crate::run_dir::{self, CheckpointState, Layout, RunFiles};
+use crate::space::Space;
+use crate::strategy::{
+    InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform, latin_hypercube_points, uniform_points,
+};
+use crate::target::{BoundTarget, Target};
+use records::RunFacts;
+
+/// The scan loop.
+pub struct Scanner {
+    space: Space,
+    target: BoundTarget,
+    settings: ScanSettings,
+    evaluator: Evaluator,
+    strategy: Box<dyn Strategy>,
+    rng: Xoshiro256PlusPlus,
+    history: History,
+    iterations: Vec<IterationRecord>,
+    /// The run directory's observers come first, then those added by the caller.
+    observers: Vec<Box<dyn Observer>>,
+    run: Option<RunFiles>,
+    stop_flag: Arc<AtomicBool>,
+    next_iteration: u32,
+    next_id: u64,
+    clock: Clock,
+    fingerprint: Option<String>,
+    stop_reason: Option<StopReason>,
+}
+
+/// Wall time of a run across the processes that ran it.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    started: Instant,
+    /// Seconds run before this process (resumed runs).
+    before: f64,
+}
+
+impl Clock {
+    fn seconds(&self) -> f64 {
+        self.before + self.started.elapsed().as_secs_f64()
+    }
+}
+
+impl std::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("space", &self.space)
+            .field("settings", &self.settings)
+            .field("points", &self.history.len())
+            .field("next_iteration", &self.next_iteration)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scanner {
+    /// A scanner sampling uniformly; start the oracle's workers and check that the oracle
+    /// fits the space and the target.
+    pub fn new(
+        space: Space,
+        target: &Target,
+        factory: Arc<dyn OracleFactory>,
+        settings: ScanSettings,
+    ) -> Result<Self, ScanError> {
+        settings.check()?;
+        settings.stop.check()?;
+        let evaluator = Evaluator::new(factory, settings.evaluator.clone())?;
+        let shape = evaluator.shape().clone();
+        if shape.n_inputs != space.dim() {
+            return Err(ScanError::OracleMismatch(format!(
+                "the oracle takes {} inputs but the run scans {} parameter(s)",
+                shape.n_inputs,
+                space.dim()
+            )));
+        }
+        let target = target.bind(&shape.output_names)?;
+        Ok(Scanner {
+            rng: Xoshiro256PlusPlus::seed_from_u64(settings.seed),
+            history: History::new(space.dim(), shape.n_outputs()),
+            space,
+            target,
+            settings,
+            evaluator,
+            strategy: Box::new(Uniform),
+            iterations: Vec::new(),
+            observers: Vec::new(),
+            run: None,
+            stop_flag: Arc::new(AtomicBool::new(false)),
+            next_iteration: 0,
+            next_id: 0,
+            clock: Clock {
+                started: Instant::now(),
+                before: 0.0,
+            },
+            fingerprint: None,
+            stop_reason: None,
+        })
+    }
+
+    /// Use `strategy` for the iterations after the initial sample.
+    pub fn with_strategy(mut self, strategy: Box<dyn Strategy>) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Tag the run's checkpoints with a fingerprint of its configuration; resuming checks
+    /// that it still matches. Set it before [`Scanner::with_run_dir`] or
+    /// [`Scanner::resume_run_dir`].
+    pub fn with_fingerprint(mut self, fingerprint: impl Into<String>) -> Self {
+        self.fingerprint = Some(fingerprint.into());
+        self
+    }
+
+    fn layout(&self) -> Layout {
+        let names: Vec<String> = self.space.parameters().iter().map(|p| p.name.clone()).collect();
+        let with_likelihood = self.target.has_likelihood();
+        Layout {
+            header: journal::header(&names, self.output_names(), with_likelihood),
+            dim: self.space.dim(),
+            n_outputs: self.history.n_outputs(),
+            with_likelihood,
+        }
+    }
+
+    fn attach(&mut self, mut run: RunFiles) {
+        // The files come before any observer added so far: points are durable before
+        // anything reports them.
+        run.observers.append(&mut self.observers);
+        self.observers = std::mem::take(&mut run.observers);
+        self.run = Some(run);
+    }
+
+    /// Record the run in `dir` (created; must not hold a previous run): `points.csv` and
+    /// `in_target.csv` streamed as points arrive, `iterations.csv`, `summary.json` and
+    /// `checkpoint/` after every iteration.
+    pub fn with_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let run = run_dir::create(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
+        self.attach(run);
+        Ok(self)
+    }
+
+    /// Continue the run recorded in `dir` (made by [`Scanner::with_run_dir`] with the same
+    /// space, target and oracle): replay `points.csv` (dropping a torn last line), restore
+    /// the checkpoint (random state, counters, surrogate weights) when it matches the
+    /// journal, and append to the run's files. Points of an interrupted iteration that
+    /// were evaluated are kept; the rest are proposed afresh, so no point is evaluated
+    /// twice and none is lost.
+    pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
+        let (run, replay) = run_dir::reopen(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
+        for r in &replay.points {
+            self.history.push(r, &self.space.to_unit_rows(&r.x));
+        }
+        self.next_id = replay.points.iter().map(|r| r.id + 1).max().unwrap_or(0);
+        self.next_iteration = replay.points.iter().map(|r| r.iteration + 1).max().unwrap_or(0);
+        self.iterations = replay.iterations;
+        let mut exact = false;
+        if let Some(state) = &replay.checkpoint {
+            self.clock.before = state.seconds;
+            if state.points == self.history.len() && state.next_iteration == self.next_iteration {
+                self.rng = state.rng.clone();
+                exact = true;
+            }
+            run.checkpointer.restore_strategy(state, self.strategy.as_mut())?;
+        }
+        if !exact {
+            // Killed mid-iteration: the random state of the checkpoint is behind the
+            // journal; continue from a state derived from the seed and the iteration.
+            self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed ^ (u64::from(self.next_iteration) << 32));
+        }
+        self.attach(run);
+        Ok(self)
+    }
+
+    /// Add an observer; it sees every event after those of the run directory's files.
+    pub fn add_observer(&mut self, observer: Box<dyn Observer>) {
+        self.observers.push(observer);
+    }
+
+    /// A flag that, once set (e.g. from a Ctrl-C handler), stops the run after the points
+    /// in flight: nothing evaluated is lost.
+    pub fn stop_handle(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop_flag)
+    }
+
+    /// All evaluated points.
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    /// Per-iteration records.
+    pub fn iterations(&self) -> &[IterationRecord] {
+        &self.iterations
+    }
+
+    /// The parameter box.
+    pub fn space(&self) -> &Space {
+        &self.space
+    }
+
+    /// Names of the oracle outputs.
+    pub fn output_names(&self) -> &[String] {
+        &self.evaluator.shape().output_names
+    }
+
+    /// The target, bound to the oracle's outputs.
+    pub fn target(&self) -> &BoundTarget {
+        &self.target
+    }
+
+    fn state(&self) -> RunState {
+        RunState {
+            oracle_calls: self.history.len() as u64,
+            in_target: self.history.count_in_target() as u64,
+            iterations: self.next_iteration,
+            seconds: self.clock.seconds(),
+        }
+    }
+
+    /// The stopping rule that holds now, if any.
+    pub fn stop_reason(&self) -> Option<StopReason> {
+        if self.stop_flag.load(Ordering::Relaxed) {
+            return Some(StopReason::Interrupted);
+        }
+        self.settings.stop.reason(&self.state())
+    }
+
+    /// Run up to `n` iterations; returns the stopping rule if one ended the run earlier.
+    pub fn advance(&mut self, n: u32) -> Result<Option<StopReason>, ScanError> {
+        for _ in 0..n {
+            if let Some(reason) = self.stop_reason() {
+                return self.finish(reason).map(Some);
+            }
+            self.iterate()?;
+        }
+        Ok(self.stop_reason())
+    }
+
+    /// Run until a stopping rule holds; returns the summary.
+    pub fn run(&mut self) -> Result<Summary, ScanError> {
+        loop {
+            if let Some(reason) = self.stop_reason() {
+                self.finish(reason)?;
+                return Ok(self.summary());
+            }
+            self.iterate()?;
+        }
+    }
+
+    fn finish(&mut self, reason: StopReason) -> Result<StopReason, ScanError> {
+        if self.stop_reason.is_none() {
+            self.stop_reason = Some(reason);
+            let summary = self.summary();
+            for o in &mut self.observers {
+                o.on_finish(&summary)?;
+            }
+        }
+        Ok(reason)
+    }
+
+    /// The batch of iteration `iteration`: the initial sample, then the strategy's.
+    fn propose(&mut self, iteration: u32, n: usize) -> Result<Proposal, ScanError> {
+        let dim = self.space.dim();
+        let proposal = if iteration == 0 {
+            Proposal {
+                unit: match self.settings.initial_sampling {
+                    InitialSampling::Uniform => uniform_points(dim, n, &mut self.rng),
+                    InitialSampling::LatinHypercube => latin_hypercube_points(dim, n, &mut self.rng),
+                },
+                origin: vec![Origin::Initial; n],
+                report: ProposalReport::default(),
+            }
+        } else {
+            self.strategy.propose(&self.history, n, &mut self.rng)?
+        };
+        if proposal.unit.len() != n * dim || proposal.origin.len() != n {
+            return Err(ScanError::BadProposal {
+                strategy: self.strategy.name().to_string(),
+                values: proposal.unit.len(),
+                origins: proposal.origin.len(),
+                points: n,
+                dim,
+            });
+        }
+        Ok(proposal)
+    }
+
+    /// Evaluate the proposed points, handing each chunk's records to the observers as it
+    /// arrives; returns the records in proposal order and the seconds spent.
+    fn evaluate(&mut self, iteration: u32, proposal: &Proposal) -> Result<(Vec<PointRecord>, f64), ScanError> {
+        let n = proposal.origin.len();
+        let (d, m) = (self.space.dim(), self.history.n_outputs());
+        let x = self.space.from_unit_rows(&proposal.unit);
+        let base_id = self.next_id;
+        self.next_id += n as u64;
+        let mut records: Vec<Option<PointRecord>> = vec![None; n];
+        let (calls_before, in_target_before) = (self.history.len() as u64, self.history.count_in_target() as u64);
+        let (mut done, mut found) = (0usize, 0u64);
+        let Scanner {
+            evaluator,
+            target,
+            observers,
+            stop_flag,
+            ..
+        } = self;
+        let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
+            let mut chunk = Vec::with_capacity(range.len());
+            for (k, i) in range.clone().enumerate() {
+                let out = &outputs[k * m..(k + 1) * m];
+                let verdict = target.judge((outcomes[k].status == Status::Ok).then_some(out));
+                chunk.push(PointRecord {
+                    id: base_id + i as u64,
+                    iteration,
+                    origin: proposal.origin[i],
+                    x: x[i * d..(i + 1) * d].to_vec(),
+                    outputs: out.to_vec(),
+                    likelihood: verdict.likelihood,
+                    status: outcomes[k].status,
+                    in_target: verdict.in_target,
+                    message: outcomes[k].message.clone(),
+                });
+            }
+            done += range.len();
+            found += chunk.iter().filter(|r| r.in_target).count() as u64;
+            let progress = BatchProgress {
+                done,
+                batch: n,
+                total_calls: calls_before + done as u64,
+                total_in_target: in_target_before + found,
+            };
+            for o in observers.iter_mut() {
+                o.on_points(&chunk, progress)?;
+            }
+            for (i, r) in range.zip(chunk) {
+                records[i] = Some(r);
+            }
+            Ok(())
+        })?;
+        // Points not evaluated (a stop request) are left out; the rest in proposal order.
+        Ok((records.into_iter().flatten().collect(), batch.seconds))
+    }
+
+    fn iterate(&mut self) -> Result<(), ScanError> {
+        let iteration = self.next_iteration;
+        let wanted = if iteration == 0 {
+            self.settings.initial_points
+        } else {
+            self.settings.batch_size
+        };
+        let n = (wanted as u64).min(self.settings.stop.remaining_calls(self.history.len() as u64)) as usize;
+        for o in &mut self.observers {
+            o.on_iteration_start(iteration, n)?;
+        }
+        let t0 = Instant::now();
+        let proposal = self.propose(iteration, n)?;
+        let seconds_proposal = t0.elapsed().as_secs_f64();
+        let (points, seconds_oracle) = self.evaluate(iteration, &proposal)?;
+        let d = self.space.dim();
+        for r in &points {
+            let i = (r.id - (self.next_id - n as u64)) as usize;
+            self.history.push(r, &proposal.unit[i * d..(i + 1) * d]);
+        }
+        let record = IterationRecord::tally(
+            iteration,
+            &points,
+            &proposal.report,
+            seconds_proposal,
+            seconds_oracle,
+            &self.history,
+        );
+        self.next_iteration += 1;
+        self.iterations.push(record.clone());
+        let summary = self.summary();
+        for o in &mut self.observers {
+            o.on_iteration_end(&record, &summary)?;
+        }
+        if let Some(run) = &self.run {
+            let state = CheckpointState {
+                next_iteration: self.next_iteration,
+                next_id: self.next_id,
+                points: self.history.len(),
+                rng: self.rng.clone(),
+                seconds: self.clock.seconds(),
+            };
+            run.checkpointer.save(&state, self.strategy.as_ref())?;
+        }
+        Ok(())
+    }
+
+    /// The run's totals so far.
+    pub fn summary(&self) -> Summary {
+        Summary::of(
+            &self.history,
+            &self.iterations,
+            RunFacts {
+                strategy: self.strategy.name(),
+                iterations: self.next_iteration,
+                stop_reason: self.stop_reason,
+                seconds_total: self.clock.seconds(),
+                workers: self.evaluator.workers(),
+                abandoned_workers: self.evaluator.abandoned_workers(),
+            },
+        )
+    }
+}

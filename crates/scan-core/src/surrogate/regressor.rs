@@ -1,0 +1,137 @@
+//! Regressors of oracle outputs, scored through the target.
+
+use std::path::Path;
+
+use ndarray::{Array1, ArrayView2};
+use surrogate_mlp::{MlpParams, MlpRegressor, TargetTransform};
+
+use super::{Surrogate, TrainInfo, TrainingSet};
+use crate::error::ScanError;
+use crate::target::BoundTarget;
+
+/// Regressors of oracle outputs; a candidate's score is the target's verdict on the
+/// predicted outputs: its likelihood when the target has one (times 1 or 0 for the
+/// ranges), else 1 or 0. Every output the target reads must be regressed.
+#[derive(Debug)]
+pub struct RegressorSurrogate {
+    outputs: Vec<(usize, TargetTransform)>,
+    params: MlpParams,
+    target: BoundTarget,
+    n_outputs: usize,
+    models: Vec<MlpRegressor>,
+}
+
+impl RegressorSurrogate {
+    /// `outputs`: (index into the oracle outputs, transform) of each regressed output.
+    pub fn new(
+        outputs: Vec<(usize, TargetTransform)>,
+        params: MlpParams,
+        target: BoundTarget,
+        n_outputs: usize,
+    ) -> Result<Self, ScanError> {
+        if outputs.is_empty() {
+            return Err(ScanError::setting(
+                "regress",
+                "the regressor strategy needs at least one output to regress",
+            ));
+        }
+        let covered: Vec<usize> = outputs.iter().map(|o| o.0).collect();
+        if let Some(missing) = target.outputs_read().into_iter().find(|i| !covered.contains(i)) {
+            return Err(ScanError::setting(
+                "regress",
+                format!(
+                    "the target reads output #{missing}, which the regressor does not predict; add it to the regressed outputs"
+                ),
+            ));
+        }
+        MlpRegressor::params(vec![(0.0, 1.0)]).network(params.clone()).check()?;
+        Ok(RegressorSurrogate {
+            outputs,
+            params,
+            target,
+            n_outputs,
+            models: Vec::new(),
+        })
+    }
+}
+
+impl Surrogate for RegressorSurrogate {
+    fn name(&self) -> &str {
+        "mlp-regressor"
+    }
+
+    fn train(&mut self, data: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        let mut info = TrainInfo::default();
+        for (k, &(column, transform)) in self.outputs.iter().enumerate() {
+            let values = data.outputs.column(column);
+            // Only points with a usable value (log needs a positive one).
+            let keep: Vec<usize> = (0..values.len())
+                .filter(|&i| {
+                    data.ok[i] && values[i].is_finite() && (transform != TargetTransform::Log || values[i] > 0.0)
+                })
+                .collect();
+            if keep.len() < 2 {
+                return Err(ScanError::Training(format!(
+                    "too few usable values of output #{column} to train the regressor"
+                )));
+            }
+            let x = data.unit.select(ndarray::Axis(0), &keep);
+            let y = values.select(ndarray::Axis(0), &keep);
+            let report = match self.models.get_mut(k) {
+                Some(m) => m.update(x.view(), y.view()),
+                None => MlpRegressor::params(vec![(0.0, 1.0); x.ncols()])
+                    .network(self.params.clone())
+                    .target_transform(transform)
+                    .fit(x.view(), y.view())
+                    .map(|(m, r)| {
+                        self.models.push(m);
+                        r
+                    }),
+            }?;
+            info.loss = Some(info.loss.unwrap_or(0.0) + report.train_loss);
+            info.validation_metric = report.validation_metric.or(info.validation_metric);
+        }
+        Ok(info)
+    }
+
+    fn save(&self, dir: &Path) -> Result<(), ScanError> {
+        for (k, m) in self.models.iter().enumerate() {
+            m.save(&dir.join(format!("output{k}")))?;
+        }
+        Ok(())
+    }
+
+    fn load(&mut self, dir: &Path) -> Result<(), ScanError> {
+        let mut models = Vec::new();
+        for k in 0..self.outputs.len() {
+            let d = dir.join(format!("output{k}"));
+            if !d.join("model.json").exists() {
+                return Ok(());
+            }
+            models.push(MlpRegressor::load(&d, self.params.device)?);
+        }
+        self.models = models;
+        Ok(())
+    }
+
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        if self.models.len() != self.outputs.len() {
+            return Err(ScanError::Training("used before training".into()));
+        }
+        let predictions: Vec<Array1<f64>> = self.models.iter().map(|m| m.predict(unit)).collect::<Result<_, _>>()?;
+        let mut row = vec![0.0; self.n_outputs];
+        Ok((0..unit.nrows())
+            .map(|i| {
+                for ((column, _), p) in self.outputs.iter().zip(&predictions) {
+                    row[*column] = p[i];
+                }
+                let verdict = self.target.judge(Some(&row));
+                match verdict.likelihood {
+                    Some(l) if verdict.in_target || self.target.ranges_hold(&row) => l,
+                    Some(_) => 0.0,
+                    None => f64::from(u8::from(verdict.in_target)),
+                }
+            })
+            .collect())
+    }
+}
