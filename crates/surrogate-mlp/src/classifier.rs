@@ -8,9 +8,10 @@ use tch::{Kind, Reduction, Tensor};
 
 use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
+use crate::infer::infer;
 use crate::model::Fitted;
 use crate::params::MlpParams;
-use crate::train::{Data, TrainReport, check_rows, infer, train};
+use crate::train::{Data, TrainReport, check_rows, train};
 
 /// How the rare positive class is weighted in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]

@@ -15,6 +15,7 @@
 mod classifier;
 mod device;
 mod error;
+mod infer;
 mod model;
 mod network;
 mod params;

@@ -81,14 +81,11 @@ impl Fitted {
         }
     }
 
-    /// Settings of the next training call: a fresh seed for its shuffling and split, and
-    /// the update rate when it continues from trained weights (a warm start keeps the
-    /// previous call's optimiser; a fit or re-initialisation has none).
+    /// Settings of the next training call, with a fresh seed for its shuffling and split.
     pub fn next_settings(&mut self, epochs: usize) -> TrainSettings {
         self.calls += 1;
         let seed = self.params.seed ^ self.calls.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        let warm = self.net.optimizer.is_some();
-        self.params.settings(epochs, seed, warm)
+        self.params.settings(epochs, seed)
     }
 
     pub fn save<E: Serialize>(&self, dir: &Path, kind: &str, extra: E) -> Result<(), SurrogateError> {

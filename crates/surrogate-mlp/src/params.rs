@@ -167,16 +167,13 @@ impl MlpParams {
         Ok(())
     }
 
-    /// Settings of one training call; `warm` for an update continuing from trained weights.
-    pub(crate) fn settings(&self, epochs: usize, seed: u64, warm: bool) -> TrainSettings {
+    /// Settings of one training call.
+    pub(crate) fn settings(&self, epochs: usize, seed: u64) -> TrainSettings {
         TrainSettings {
             epochs,
             batch_size: self.batch_size,
-            learning_rate: if warm {
-                self.update_learning_rate.unwrap_or(self.learning_rate)
-            } else {
-                self.learning_rate
-            },
+            learning_rate: self.learning_rate,
+            update_learning_rate: self.update_learning_rate,
             weight_decay: self.weight_decay,
             schedule: self.schedule,
             early_stopping: self.early_stopping,

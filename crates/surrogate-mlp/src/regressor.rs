@@ -7,10 +7,11 @@ use tch::{Kind, Reduction, Tensor};
 
 use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
+use crate::infer::infer;
 use crate::model::Fitted;
 use crate::params::MlpParams;
 use crate::scaling::{TargetScaler, TargetTransform};
-use crate::train::{Data, TrainReport, check_rows, infer, train};
+use crate::train::{Data, TrainReport, check_rows, train};
 
 /// Settings of an [`MlpRegressor`].
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,7 @@
 //! [`crate::MlpRegressor`] instead.
 
 pub use crate::classifier::weighted_bce;
+pub use crate::infer::{forward_chunked, infer, infer_with};
 pub use crate::network::{Network, Snapshot};
 pub use crate::scaling::BoxScaler;
-pub use crate::train::{Data, TrainSettings, check_rows, infer, permutation, train};
+pub use crate::train::{BatchLoss, Batches, Data, HeldOut, TrainSettings, check_rows, permutation, train, train_loop};

@@ -275,6 +275,7 @@ impl SiameseClassifier {
             epochs: head_epochs,
             batch_size: self.params.batch_size,
             learning_rate: self.params.learning_rate,
+            update_learning_rate: None,
             weight_decay: 0.0,
             schedule: LrSchedule::Constant,
             early_stopping: None,
