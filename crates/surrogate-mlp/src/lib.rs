@@ -12,6 +12,7 @@
 //!
 //! Parameters are validated by `check()` (also run by `fit`), in the style of linfa.
 
+mod checks;
 mod classifier;
 mod device;
 mod error;
@@ -21,6 +22,7 @@ mod network;
 mod params;
 mod regressor;
 mod scaling;
+mod store;
 pub mod toolkit;
 mod train;
 
