@@ -19,7 +19,10 @@
 //! across scan iterations (`update`).
 
 mod pairs;
+mod params;
 mod siamese;
 
-pub use siamese::{Distance, SiameseClassifier, SiameseParams, SiameseReport};
+pub use pairs::Distance;
+pub use params::SiameseParams;
+pub use siamese::{SiameseClassifier, SiameseReport};
 pub use surrogate_mlp::{ClassWeight, DeviceChoice, SurrogateError, TrainReport};
