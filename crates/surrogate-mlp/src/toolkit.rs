@@ -9,7 +9,7 @@
 //!   gradients, from host rows or on the device;
 //! - [`save_model`], [`read_meta`] and [`load_weights`]: safetensors weights and
 //!   `model.json`;
-//! - [`BoxScaler`], [`check_rows`], the setting checks and [`set_threads`].
+//! - [`BoxScaler`], [`check_rows`], the setting checks, [`set_threads`] and [`split_seed`].
 //!
 //! Scan code should use [`crate::MlpClassifier`] and [`crate::MlpRegressor`] instead.
 
@@ -19,4 +19,6 @@ pub use crate::infer::{forward_chunked, infer, infer_with};
 pub use crate::network::{Network, Snapshot};
 pub use crate::scaling::BoxScaler;
 pub use crate::store::{META, load_weights, read_meta, save_model};
-pub use crate::train::{BatchLoss, Batches, Data, HeldOut, TrainSettings, check_rows, permutation, train, train_loop};
+pub use crate::train::{
+    BatchLoss, Batches, Data, HeldOut, TrainSettings, check_rows, permutation, split_seed, train, train_loop,
+};

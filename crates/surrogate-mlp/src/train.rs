@@ -153,6 +153,18 @@ pub fn permutation(n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<i64> {
     p
 }
 
+/// The seed of stream `stream` of `seed`: the first draw of `seed`'s generator after
+/// `stream` jumps of 2^128 steps. Seeds for different purposes (networks, training calls,
+/// stages) taken from different streams are draws from non-overlapping stretches of one
+/// sequence, rather than the seed with constants mixed in.
+pub fn split_seed(seed: u64, stream: u64) -> u64 {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    for _ in 0..stream {
+        rng.jump();
+    }
+    rng.random::<u64>()
+}
+
 /// Supervised training of `net` on `data`: [`train_loop`] over its rows, with `loss`
 /// mapping (outputs, targets) to a scalar and `metric` mapping held-out (outputs,
 /// targets) to the reported metric.

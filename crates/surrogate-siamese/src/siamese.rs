@@ -9,7 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use surrogate_mlp::toolkit::{
     Batches, BoxScaler, Data, Network, TrainSettings, check_rows, forward_chunked, infer_with, load_weights, read_meta,
-    save_model, set_threads, train, train_loop, weighted_bce,
+    save_model, set_threads, split_seed, train, train_loop, weighted_bce,
 };
 use surrogate_mlp::{DeviceChoice, LrSchedule, SurrogateError, TrainReport};
 use tch::{Device, Tensor};
@@ -61,13 +61,17 @@ impl SiameseClassifier {
     }
 
     /// Freshly initialised networks for checked `params`.
+    ///
+    /// Every random choice derives from `seed`: the encoder is initialised from `seed`
+    /// itself, the head from [`split_seed`] stream 1, and training call c ≥ 1 draws its
+    /// pairs and shuffles from streams 2c (encoder) and 2c + 1 (head).
     pub(crate) fn new(params: SiameseParams) -> Result<SiameseClassifier, SurrogateError> {
         let scaler = BoxScaler::new(&params.bounds)?;
         let device = params.device.resolve()?;
         let seed = params.seed;
         Ok(SiameseClassifier {
             encoder: Network::new(device, scaler.dim(), &params.encoder_hidden, params.latent, seed),
-            head: Network::new(device, params.latent, &[params.head_hidden], 1, seed ^ 0x5eed),
+            head: Network::new(device, params.latent, &[params.head_hidden], 1, split_seed(seed, 1)),
             params,
             scaler,
             calls: 0,
@@ -96,12 +100,12 @@ impl SiameseClassifier {
         let started = Instant::now();
         set_threads(self.params.threads);
         self.calls += 1;
-        let seed = self.params.seed ^ self.calls.wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let xs = self.scaler.scale(x)?;
         let (n, dim) = (y.len() as i64, self.scaler.dim() as i64);
         let xt = Tensor::from_slice(&xs).view([n, dim]).to_device(self.device());
-        let (encoder_epochs, encoder_loss) = self.train_encoder(&xt, y, encoder_epochs, seed)?;
-        let head = self.train_head(&xt, y, head_epochs, seed ^ 1)?;
+        let (seed, stream) = (self.params.seed, 2 * self.calls);
+        let (encoder_epochs, encoder_loss) = self.train_encoder(&xt, y, encoder_epochs, split_seed(seed, stream))?;
+        let head = self.train_head(&xt, y, head_epochs, split_seed(seed, stream + 1))?;
         Ok(SiameseReport {
             encoder_epochs,
             encoder_loss,
