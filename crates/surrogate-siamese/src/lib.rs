@@ -16,7 +16,11 @@
 //! Model choices, where the DLScanner code it replaces is silent or broken: the head sits
 //! on the trained encoder (the original wires its stage-2 network to the raw inputs, so its
 //! encoder has no effect), the encoder is frozen in stage 2, and both stages warm-start
-//! across scan iterations (`update`).
+//! across scan iterations (`update`), each continuing its Adam state.
+//!
+//! Training, chunked inference, storage and setting checks are `surrogate_mlp::toolkit`'s,
+//! the same as the MLP surrogates'; this crate holds what is siamese: the pairs, the
+//! contrastive loss and the two stages.
 
 mod pairs;
 mod params;
