@@ -6,11 +6,13 @@ use ndarray::{Array1, ArrayView1, ArrayView2};
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Reduction, Tensor};
 
+use crate::checks::{check_positive, set_threads};
 use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
+use crate::infer::infer;
 use crate::model::Fitted;
 use crate::params::MlpParams;
-use crate::train::{Data, TrainReport, check_rows, infer, train};
+use crate::train::{Data, TrainReport, check_rows, train};
 
 /// How the rare positive class is weighted in the loss.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -33,6 +35,14 @@ impl ClassWeight {
             ClassWeight::Balanced if positives > 0 => (total - positives) as f64 / positives as f64,
             ClassWeight::Balanced => 1.0,
             ClassWeight::Positive(w) => w,
+        }
+    }
+
+    /// A given positive weight must be finite and positive.
+    pub fn check(self) -> Result<(), SurrogateError> {
+        match self {
+            ClassWeight::Positive(w) => check_positive("positive class weight", w),
+            ClassWeight::None | ClassWeight::Balanced => Ok(()),
         }
     }
 }
@@ -83,14 +93,7 @@ impl MlpClassifierParams {
     /// Check every setting.
     pub fn check(&self) -> Result<(), SurrogateError> {
         self.mlp.check()?;
-        if let ClassWeight::Positive(w) = self.class_weight
-            && !(w.is_finite() && w > 0.0)
-        {
-            return Err(SurrogateError::InvalidParams(format!(
-                "positive class weight {w} must be positive"
-            )));
-        }
-        Ok(())
+        self.class_weight.check()
     }
 
     /// Train a new classifier on points `x` (rows, in the box) labelled `y`.
@@ -146,7 +149,7 @@ impl MlpClassifier {
     ) -> Result<TrainReport, SurrogateError> {
         check_rows(x, y.len())?;
         let f = &mut self.fitted;
-        f.params.apply_threads();
+        set_threads(f.params.threads);
         let xs = f.scaler.scale(x)?;
         let ys: Vec<f32> = y.iter().map(|&b| if b { 1.0 } else { 0.0 }).collect();
         let positives = ys.iter().filter(|&&v| v > 0.5).count();
@@ -169,7 +172,7 @@ impl MlpClassifier {
     /// P(in target) for each row of `x`, computed in chunks without gradients.
     pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array1<f64>, SurrogateError> {
         let f = &self.fitted;
-        f.params.apply_threads();
+        set_threads(f.params.threads);
         let xs = f.scaler.scale(x)?;
         let logits = infer(&f.net, &xs, f.scaler.dim(), f.params.predict_chunk);
         Ok(logits.into_iter().map(|z| 1.0 / (1.0 + (-(z as f64)).exp())).collect())

@@ -5,21 +5,28 @@
 //!   regression targets are optionally log-transformed and standardised.
 //! - `fit` trains from scratch; `update` continues from the current weights on the
 //!   enlarged data for fewer epochs, re-initialising every `reinit_every` updates if asked.
-//! - Training: shuffled mini-batches, Adam, optional cosine learning-rate decay, weight
-//!   decay, class weights, held-out early stopping that keeps the best epoch.
+//! - Training: shuffled mini-batches, Adam (whose state an update continues, at
+//!   `update_learning_rate`), optional cosine learning-rate decay, weight decay, class
+//!   weights, held-out early stopping that keeps the best epoch.
 //! - Prediction runs in chunks without gradients, so 10^6+ candidates fit in memory.
 //! - CPU by default, CUDA when asked for and present; save/load as safetensors + JSON.
 //!
 //! Parameters are validated by `check()` (also run by `fit`), in the style of linfa.
+//!
+//! [`toolkit`] opens the training loop, chunked inference, storage and checks to other
+//! tch-based surrogates (the siamese classifier).
 
+mod checks;
 mod classifier;
 mod device;
 mod error;
+mod infer;
 mod model;
 mod network;
 mod params;
 mod regressor;
 mod scaling;
+mod store;
 pub mod toolkit;
 mod train;
 

@@ -11,6 +11,7 @@ use crate::error::SurrogateError;
 use crate::network::Network;
 use crate::params::MlpParams;
 use crate::scaling::BoxScaler;
+use crate::store::{load_weights, read_meta, save_model};
 use crate::train::TrainSettings;
 
 /// A network, its input scaling and its training history.
@@ -25,8 +26,9 @@ pub(crate) struct Fitted {
     pub calls: u64,
 }
 
-const WEIGHTS: &str = "weights.safetensors";
-const META: &str = "model.json";
+/// The format of `model.json`, and the name of the weights file.
+const FORMAT: &str = "dlscan-surrogate-mlp/1";
+const WEIGHTS: &str = "weights";
 
 /// What `model.json` holds besides the weights.
 #[derive(Serialize, Deserialize)]
@@ -38,13 +40,6 @@ struct Stored<E> {
     updates: usize,
     calls: u64,
     extra: E,
-}
-
-fn io_error(path: &Path, e: impl std::fmt::Display) -> SurrogateError {
-    SurrogateError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    }
 }
 
 impl Fitted {
@@ -81,21 +76,16 @@ impl Fitted {
         }
     }
 
-    /// Settings of the next training call: a fresh seed for its shuffling and split, and
-    /// the update rate when it continues from trained weights (a warm start keeps the
-    /// previous call's optimiser; a fit or re-initialisation has none).
+    /// Settings of the next training call, with a fresh seed for its shuffling and split.
     pub fn next_settings(&mut self, epochs: usize) -> TrainSettings {
         self.calls += 1;
         let seed = self.params.seed ^ self.calls.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        let warm = self.net.optimizer.is_some();
-        self.params.settings(epochs, seed, warm)
+        self.params.settings(epochs, seed)
     }
 
     pub fn save<E: Serialize>(&self, dir: &Path, kind: &str, extra: E) -> Result<(), SurrogateError> {
-        std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
-        self.net.vs.save(dir.join(WEIGHTS))?;
         let stored = Stored {
-            format: "dlscan-surrogate-mlp/1".into(),
+            format: FORMAT.into(),
             kind: kind.into(),
             params: self.params.clone(),
             scaler: self.scaler.clone(),
@@ -103,43 +93,29 @@ impl Fitted {
             calls: self.calls,
             extra,
         };
-        let meta = dir.join(META);
-        std::fs::write(&meta, serde_json::to_string_pretty(&stored).expect("serialisable"))
-            .map_err(|e| io_error(&meta, e))
+        save_model(dir, &[(WEIGHTS, &self.net)], &stored)
     }
 
+    /// Load a model saved by [`Fitted::save`]; its optimiser state is not kept, so the
+    /// first training call after a load starts a fresh Adam at the full rate.
     pub fn load<E: DeserializeOwned>(
         dir: &Path,
         kind: &str,
         outputs: usize,
         device: DeviceChoice,
     ) -> Result<(Fitted, E), SurrogateError> {
-        let meta = dir.join(META);
-        let text = std::fs::read_to_string(&meta).map_err(|e| io_error(&meta, e))?;
-        // Check what the file is before reading the kind-specific part.
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| io_error(&meta, e))?;
-        let (format, found) = (
-            value["format"].as_str().unwrap_or("?"),
-            value["kind"].as_str().unwrap_or("?"),
-        );
-        if format != "dlscan-surrogate-mlp/1" || found != kind {
-            return Err(io_error(&meta, format!("holds a `{found}` ({format}), not a {kind}")));
-        }
-        let stored: Stored<E> = serde_json::from_value(value).map_err(|e| io_error(&meta, e))?;
+        let stored: Stored<E> = read_meta(dir, FORMAT, Some(kind))?;
         let mut params = stored.params;
         params.device = device;
-        let mut fitted = Fitted::new(
-            params,
-            &stored
-                .scaler
-                .lower
-                .iter()
-                .copied()
-                .zip(stored.scaler.upper.iter().copied())
-                .collect::<Vec<_>>(),
-            outputs,
-        )?;
-        fitted.net.vs.load(dir.join(WEIGHTS))?;
+        let bounds: Vec<(f64, f64)> = stored
+            .scaler
+            .lower
+            .iter()
+            .copied()
+            .zip(stored.scaler.upper.iter().copied())
+            .collect();
+        let mut fitted = Fitted::new(params, &bounds, outputs)?;
+        load_weights(dir, WEIGHTS, &mut fitted.net)?;
         fitted.updates = stored.updates;
         fitted.calls = stored.calls;
         Ok((fitted, stored.extra))

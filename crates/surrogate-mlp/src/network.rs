@@ -16,7 +16,8 @@ pub struct Network {
     /// The optimiser of the last training call, kept so that a warm-started `update`
     /// continues with Adam's moment estimates instead of fresh ones: a fresh Adam moves
     /// every weight by about the learning rate in its first steps, which undoes much of
-    /// a converged fit before it recovers (see `examples/mlp_tradeoff.rs`).
+    /// a converged fit before it recovers (see `examples/mlp_tradeoff.rs`). A new network
+    /// (a fit, a re-initialisation, a load) has none.
     pub optimizer: Option<nn::Optimizer>,
 }
 

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::checks::{check_counts, check_positive, check_threads};
 use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
 use crate::train::{EarlyStopping, LrSchedule, TrainSettings};
@@ -134,20 +135,16 @@ impl MlpParams {
                 self.hidden
             ));
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return bad(format!("learning_rate {} must be positive", self.learning_rate));
+        check_positive("learning_rate", self.learning_rate)?;
+        if let Some(lr) = self.update_learning_rate {
+            check_positive("update_learning_rate", lr)?;
         }
-        if let Some(lr) = self.update_learning_rate
-            && !(lr.is_finite() && lr > 0.0)
-        {
-            return bad(format!("update_learning_rate {lr} must be positive"));
-        }
-        if self.batch_size == 0 || self.epochs == 0 || self.predict_chunk == 0 {
-            return bad("batch_size, epochs and predict_chunk must be at least 1".into());
-        }
-        if self.reinit_every == Some(0) {
-            return bad("reinit_every must be at least 1".into());
-        }
+        check_counts(&[
+            ("batch_size", self.batch_size),
+            ("epochs", self.epochs),
+            ("predict_chunk", self.predict_chunk),
+            ("reinit_every", self.reinit_every.unwrap_or(1)),
+        ])?;
         if !(self.weight_decay.is_finite() && self.weight_decay >= 0.0) {
             return bad(format!("weight_decay {} must be non-negative", self.weight_decay));
         }
@@ -161,32 +158,20 @@ impl MlpParams {
         {
             return bad("early stopping needs 0 < validation_fraction < 0.5 and patience >= 1".into());
         }
-        if self.threads == Some(0) {
-            return bad("threads must be at least 1".into());
-        }
-        Ok(())
+        check_threads(self.threads)
     }
 
-    /// Settings of one training call; `warm` for an update continuing from trained weights.
-    pub(crate) fn settings(&self, epochs: usize, seed: u64, warm: bool) -> TrainSettings {
+    /// Settings of one training call.
+    pub(crate) fn settings(&self, epochs: usize, seed: u64) -> TrainSettings {
         TrainSettings {
             epochs,
             batch_size: self.batch_size,
-            learning_rate: if warm {
-                self.update_learning_rate.unwrap_or(self.learning_rate)
-            } else {
-                self.learning_rate
-            },
+            learning_rate: self.learning_rate,
+            update_learning_rate: self.update_learning_rate,
             weight_decay: self.weight_decay,
             schedule: self.schedule,
             early_stopping: self.early_stopping,
             seed,
-        }
-    }
-
-    pub(crate) fn apply_threads(&self) {
-        if let Some(n) = self.threads {
-            tch::set_num_threads(n as i32);
         }
     }
 }

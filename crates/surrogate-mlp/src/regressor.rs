@@ -5,12 +5,14 @@ use std::path::Path;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 use tch::{Kind, Reduction, Tensor};
 
+use crate::checks::set_threads;
 use crate::device::DeviceChoice;
 use crate::error::SurrogateError;
+use crate::infer::infer;
 use crate::model::Fitted;
 use crate::params::MlpParams;
 use crate::scaling::{TargetScaler, TargetTransform};
-use crate::train::{Data, TrainReport, check_rows, infer, train};
+use crate::train::{Data, TrainReport, check_rows, train};
 
 /// Settings of an [`MlpRegressor`].
 #[derive(Debug, Clone, PartialEq)]
@@ -79,7 +81,7 @@ impl MlpRegressor {
     ) -> Result<TrainReport, SurrogateError> {
         check_rows(x, y.len())?;
         let f = &mut self.fitted;
-        f.params.apply_threads();
+        set_threads(f.params.threads);
         let xs = f.scaler.scale(x)?;
         let ys = self.target.scale(y)?;
         let data = Data::new(&xs, &ys, f.scaler.dim(), f.device());
@@ -106,7 +108,7 @@ impl MlpRegressor {
     /// Predicted targets for each row of `x`, in chunks without gradients.
     pub fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>, SurrogateError> {
         let f = &self.fitted;
-        f.params.apply_threads();
+        set_threads(f.params.threads);
         let xs = f.scaler.scale(x)?;
         let out = infer(&f.net, &xs, f.scaler.dim(), f.params.predict_chunk);
         Ok(out.into_iter().map(|v| self.target.unscale(v)).collect())

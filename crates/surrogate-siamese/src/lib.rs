@@ -16,10 +16,17 @@
 //! Model choices, where the DLScanner code it replaces is silent or broken: the head sits
 //! on the trained encoder (the original wires its stage-2 network to the raw inputs, so its
 //! encoder has no effect), the encoder is frozen in stage 2, and both stages warm-start
-//! across scan iterations (`update`).
+//! across scan iterations (`update`), each continuing its Adam state.
+//!
+//! Training, chunked inference, storage and setting checks are `surrogate_mlp::toolkit`'s,
+//! the same as the MLP surrogates'; this crate holds what is siamese: the pairs, the
+//! contrastive loss and the two stages.
 
 mod pairs;
+mod params;
 mod siamese;
 
-pub use siamese::{Distance, SiameseClassifier, SiameseParams, SiameseReport};
+pub use pairs::Distance;
+pub use params::SiameseParams;
+pub use siamese::{SiameseClassifier, SiameseReport};
 pub use surrogate_mlp::{ClassWeight, DeviceChoice, SurrogateError, TrainReport};

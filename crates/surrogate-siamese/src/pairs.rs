@@ -1,7 +1,84 @@
-//! Balanced pair sampling.
+//! Balanced pair sampling and the contrastive loss on pairs.
 
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+use surrogate_mlp::toolkit::Network;
+use tch::{Device, Kind, Tensor};
+
+/// Distance between two embeddings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Distance {
+    /// ‖e₁ − e₂‖.
+    #[default]
+    Euclidean,
+    /// 1 − cos(e₁, e₂).
+    Cosine,
+}
+
+impl Distance {
+    /// The distance between corresponding rows of `a` and `b`.
+    fn between(self, a: &Tensor, b: &Tensor) -> Tensor {
+        let sum = |t: Tensor| t.sum_dim_intlist(1, false, Kind::Float);
+        match self {
+            // Clamped so that the gradient of the root stays finite for equal embeddings.
+            Distance::Euclidean => sum((a - b).square()).clamp_min(1e-12).sqrt(),
+            Distance::Cosine => {
+                let norms = (sum(a.square()) * sum(b.square())).clamp_min(1e-12).sqrt();
+                1.0 - sum(a * b) / norms
+            }
+        }
+    }
+}
+
+/// One epoch's pairs on the device: row indices of the left and right points and the
+/// label (1 for the same class, 0 otherwise).
+#[derive(Debug)]
+pub(crate) struct Pairs {
+    left: Tensor,
+    right: Tensor,
+    same: Tensor,
+}
+
+impl Pairs {
+    /// Draw [`balanced_pairs`] and upload them to `device`.
+    pub fn draw(
+        positives: &[usize],
+        negatives: &[usize],
+        n_anchors: usize,
+        rng: &mut Xoshiro256PlusPlus,
+        device: Device,
+    ) -> Pairs {
+        let (left, right, same) = balanced_pairs(positives, negatives, n_anchors, rng);
+        Pairs {
+            left: Tensor::from_slice(&left).to_device(device),
+            right: Tensor::from_slice(&right).to_device(device),
+            same: Tensor::from_slice(&same).to_device(device),
+        }
+    }
+
+    /// Number of pairs.
+    pub fn len(&self) -> usize {
+        self.same.size()[0] as usize
+    }
+
+    /// Mean contrastive loss `y·d² + (1 − y)·max(0, m − d)²` of the pairs `idx` (indices
+    /// into these pairs, on the device), with `encoder` embedding the rows of `x` and d
+    /// the `distance` of the two embeddings, m the `margin`.
+    pub fn loss(&self, encoder: &Network, x: &Tensor, idx: &Tensor, distance: Distance, margin: f64) -> Tensor {
+        let len = idx.size()[0];
+        let (l, r) = (self.left.index_select(0, idx), self.right.index_select(0, idx));
+        let t = self.same.index_select(0, idx);
+        // Both sides in one forward pass.
+        let both = Tensor::cat(&[x.index_select(0, &l), x.index_select(0, &r)], 0);
+        let e = encoder.forward(&both);
+        let d = distance.between(&e.narrow(0, 0, len), &e.narrow(0, len, len));
+        let pull = &t * d.square();
+        let push = ((-&t) + 1.0) * ((-&d) + margin).relu().square();
+        (pull + push).mean(Kind::Float)
+    }
+}
 
 /// `n_anchors` anchors, each from a class picked with equal probability; each gives a
 /// same-class pair (label 1) and a different-class pair (label 0). Returns (left, right,

@@ -127,3 +127,82 @@ fn one_class_trains_the_head_only_and_bad_input_is_refused() {
     }
     assert!(SiameseClassifier::load(std::path::Path::new("/nonexistent"), DeviceChoice::Cpu).is_err());
 }
+
+/// Mean Euclidean distance between corresponding rows.
+fn mean_shift(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
+    let sq = (a - b).mapv(|v| v * v);
+    sq.rows().into_iter().map(|r| r.sum().sqrt()).sum::<f64>() / a.nrows() as f64
+}
+
+#[test]
+fn a_warm_update_continues_the_encoders_optimiser_state() {
+    // After a converged fit, an update that continues Adam's state moves the embedding
+    // far less than the same update from a fresh optimiser (a loaded copy: same weights,
+    // same seeds, no optimiser state), whose first step moves every weight by the full
+    // learning rate. One pair batch per epoch makes the update that first step. (A
+    // fresh encoder optimiser in every update gives both the same shift.)
+    let dir = tempfile::tempdir().unwrap();
+    let (x, xt) = (uniform(3000, 2, 1.0, 41), uniform(1000, 2, 1.0, 42));
+    let circle =
+        |x: &Array2<f64>| -> Array1<bool> { x.rows().into_iter().map(|r| r[0] * r[0] + r[1] * r[1] < 0.4).collect() };
+    let params = SiameseClassifier::params(vec![(-1.0, 1.0); 2])
+        .encoder_hidden(&[32, 32])
+        .latent(16)
+        .head_hidden(16)
+        .anchors_per_epoch(Some(128))
+        .learning_rate(2e-3)
+        .encoder_epochs(500)
+        .head_epochs(20)
+        .update_encoder_epochs(1)
+        .update_head_epochs(1)
+        .seed(7);
+    let (mut warm, _) = params.fit(x.view(), circle(&x).view()).unwrap();
+    warm.save(dir.path()).unwrap();
+    let mut cold = SiameseClassifier::load(dir.path(), DeviceChoice::Cpu).unwrap();
+    let before = warm.embed(xt.view()).unwrap();
+    let (acc_before, _) = accuracy(warm.predict(xt.view()).unwrap().view(), circle(&xt).view());
+    warm.update(x.view(), circle(&x).view()).unwrap();
+    cold.update(x.view(), circle(&x).view()).unwrap();
+    let (warm_shift, cold_shift) = (
+        mean_shift(&warm.embed(xt.view()).unwrap(), &before),
+        mean_shift(&cold.embed(xt.view()).unwrap(), &before),
+    );
+    let (acc_after, _) = accuracy(warm.predict(xt.view()).unwrap().view(), circle(&xt).view());
+    assert!(
+        warm_shift < 0.5 * cold_shift,
+        "embedding shift: warm {warm_shift}, cold {cold_shift}"
+    );
+    assert!(
+        acc_before > 0.95 && acc_after > acc_before - 0.02,
+        "held-out accuracy {acc_before} before, {acc_after} after"
+    );
+}
+
+#[test]
+fn chunked_embedding_for_the_head_matches_one_chunk() {
+    // The head trains on the embeddings of the training points, computed on the device in
+    // chunks of `predict_chunk` rows: the chunk size must not change what it learns.
+    let x = uniform(500, 2, 1.0, 51);
+    let y: Array1<bool> = x.rows().into_iter().map(|r| r[0] > r[1]).collect();
+    let params = SiameseClassifier::params(vec![(-1.0, 1.0); 2])
+        .latent(8)
+        .encoder_epochs(2)
+        .head_epochs(2)
+        .seed(9);
+    let (one, _) = params.fit(x.view(), y.view()).unwrap();
+    let (many, _) = params.clone().predict_chunk(7).fit(x.view(), y.view()).unwrap();
+    let (p1, p2) = (
+        one.predict_proba(x.view()).unwrap(),
+        many.predict_proba(x.view()).unwrap(),
+    );
+    let (e1, e2) = (one.embed(x.view()).unwrap(), many.embed(x.view()).unwrap());
+    assert!(
+        mean_shift(&e1, &e2) < 1e-6,
+        "embeddings differ by {}",
+        mean_shift(&e1, &e2)
+    );
+    assert!(
+        p1.iter().zip(&p2).all(|(a, b)| (a - b).abs() < 1e-6),
+        "same seed and data, chunking must not matter"
+    );
+}
