@@ -464,4 +464,55 @@ max_oracle_calls = 200
         );
         assert!(e.contains("magic") && e.contains("random"), "{e}");
     }
+
+    #[test]
+    fn the_readme_configuration_shows_the_defaults() {
+        let readme = include_str!("../../../README.md");
+        let block = readme
+            .split("### Configuration")
+            .nth(1)
+            .and_then(|s| s.split("```toml\n").nth(1))
+            .and_then(|s| s.split("```").next())
+            .expect("README has a configuration block");
+        let shown = parse(Path::new("README.md"), block.to_string()).unwrap().scan();
+        // Everything but the strategy and the outputs to regress (which have no default)
+        // is shown at its default value.
+        let defaults = ScanOptions {
+            strategy: shown.strategy,
+            regress: shown.regress.clone(),
+            ..ScanOptions::default()
+        };
+        assert_eq!(shown.scan_settings(1), defaults.scan_settings(1));
+        assert_eq!(shown.guided_settings(), defaults.guided_settings());
+        let network = |o: &ScanOptions| o.network.clone().unwrap_or_default().mlp_params(1);
+        assert_eq!(network(&shown), network(&defaults));
+        // And the block is a configuration the strategy accepts.
+        shown.check().unwrap();
+    }
+
+    #[test]
+    fn keys_a_strategy_does_not_read_are_refused_by_name() {
+        let e = error_of(&GOOD.replace("batch_size = 20", "batch_size = 20\ncandidates = 500"));
+        assert!(
+            e.contains("`candidates`") && e.contains("`random`") && e.contains("line 27"),
+            "{e}"
+        );
+        let classifier = GOOD.replace("[scan]", "[scan]\nstrategy = \"mlp-classifier\"");
+        parse_str(&classifier).unwrap();
+        let e = error_of(&classifier.replace("batch_size = 20", "batch_size = 20\n[scan.network]\nlatent = 8"));
+        assert!(e.contains("`network.latent`") && e.contains("`mlp-classifier`"), "{e}");
+        let e = error_of(&classifier.replace("batch_size = 20", "batch_size = 20\nregress = [{ output = \"O\" }]"));
+        assert!(e.contains("`regress`"), "{e}");
+        let siamese = GOOD.replace("[scan]", "[scan]\nstrategy = \"siamese-classifier\"");
+        let e = error_of(&siamese.replace(
+            "batch_size = 20",
+            "batch_size = 20\n[scan.network]\nschedule = \"constant\"",
+        ));
+        assert!(
+            e.contains("`network.schedule`") && e.contains("`siamese-classifier`"),
+            "{e}"
+        );
+        let regressor = GOOD.replace("[scan]", "[scan]\nstrategy = \"mlp-regressor\"\nsmote_k = 3");
+        assert!(error_of(&regressor).contains("`smote_k`"));
+    }
 }
