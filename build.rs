@@ -1,15 +1,18 @@
-//! Builds the C plugin of `plugins/c-sphere` for the end-to-end tests, in three variants:
-//! the plugin itself, one declaring a wrong ABI version, and a library without the entry
-//! symbol. Their paths reach the tests as compile-time environment variables.
+//! Builds the C plugin of `plugins/c-sphere` for the end-to-end tests, with variants of its
+//! descriptor that the loader must refuse or accept (`tests/fixtures/descriptor_variants.c`)
+//! and a library without the entry symbol. Their paths reach the tests as compile-time
+//! environment variables.
 
 use std::path::{Path, PathBuf};
+
+const INCLUDE: &str = "-Icrates/oracle-api/include";
 
 fn build(out: &Path, name: &str, extra: &[&str], source: &Path) {
     let compiler = cc::Build::new().opt_level(2).get_compiler();
     let lib = out.join(format!("lib{name}.so"));
     let status = compiler
         .to_command()
-        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-Icrates/oracle-api/include"])
+        .args(["-shared", "-fPIC", "-Wall", "-Werror", INCLUDE])
         .args(extra)
         .arg(source)
         .arg("-o")
@@ -24,10 +27,20 @@ fn build(out: &Path, name: &str, extra: &[&str], source: &Path) {
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let sphere = Path::new("plugins/c-sphere/sphere_oracle.c");
-    println!("cargo:rerun-if-changed={}", sphere.display());
-    println!("cargo:rerun-if-changed=crates/oracle-api/include/dlscan_oracle.h");
-    println!("cargo:rerun-if-changed=tests/fixtures/not_a_plugin.c");
+    let variants = Path::new("tests/fixtures/descriptor_variants.c");
+    for input in [
+        sphere,
+        variants,
+        Path::new("tests/fixtures/not_a_plugin.c"),
+        Path::new("crates/oracle-api/include/dlscan_oracle.h"),
+    ] {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
     build(&out, "c_sphere", &[], sphere);
-    build(&out, "c_sphere_abi99", &["-DSPHERE_ABI_VERSION=99u"], sphere);
+    let variant = |name, define| build(&out, name, &["-Iplugins/c-sphere", define], variants);
+    variant("c_sphere_abi99", "-DVARIANT_ABI_VERSION=99u");
+    variant("c_sphere_reserved", "-DVARIANT_RESERVED=0x5a");
+    variant("c_sphere_short", "-DVARIANT_SHORT");
+    variant("c_sphere_later_minor", "-DVARIANT_LATER_MINOR");
     build(&out, "not_a_plugin", &[], Path::new("tests/fixtures/not_a_plugin.c"));
 }
