@@ -44,6 +44,9 @@
 //! | 64 | `last_error` | function pointer |
 //! | 72 | `destroy` | function pointer |
 //!
+//! The workspace's build script compiles a C file that checks every size and offset of
+//! the header's structs against these Rust definitions, so the two cannot drift apart.
+//!
 //! # Ownership
 //! - The descriptor and its `name`/`version` strings are static: they live as long as the
 //!   library stays loaded.
