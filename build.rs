@@ -1,15 +1,25 @@
-//! Builds the C plugin of `plugins/c-sphere` for the end-to-end tests, in three variants:
-//! the plugin itself, one declaring a wrong ABI version, and a library without the entry
-//! symbol. Their paths reach the tests as compile-time environment variables.
+//! Builds the C plugin of `plugins/c-sphere` for the end-to-end tests, with variants of its
+//! descriptor that the loader must refuse or accept (`tests/fixtures/descriptor_variants.c`)
+//! and a library without the entry symbol. Their paths reach the tests as compile-time
+//! environment variables.
+//!
+//! It also checks the hand-written C header against the Rust ABI: `tests/fixtures/header_layout.c`
+//! is compiled with the sizes and offsets of `oracle_api::abi`'s structs, and any
+//! difference fails the build.
 
+use std::mem::{align_of, offset_of, size_of};
 use std::path::{Path, PathBuf};
+
+use oracle_api::abi::{self, OracleDescriptor, RawShape};
+
+const INCLUDE: &str = "-Icrates/oracle-api/include";
 
 fn build(out: &Path, name: &str, extra: &[&str], source: &Path) {
     let compiler = cc::Build::new().opt_level(2).get_compiler();
     let lib = out.join(format!("lib{name}.so"));
     let status = compiler
         .to_command()
-        .args(["-shared", "-fPIC", "-Wall", "-Werror", "-Icrates/oracle-api/include"])
+        .args(["-shared", "-fPIC", "-Wall", "-Werror", INCLUDE])
         .args(extra)
         .arg(source)
         .arg("-o")
@@ -21,13 +31,96 @@ fn build(out: &Path, name: &str, extra: &[&str], source: &Path) {
     println!("cargo:rustc-env=DLSCAN_TEST_{}={}", name.to_uppercase(), lib.display());
 }
 
+/// Size of a field, named through an accessor (`offset_of!` has no counterpart for sizes).
+fn field_size<T, F>(_field: fn(&T) -> &F) -> usize {
+    size_of::<F>()
+}
+
+/// `-DRUST_<KEY>_SIZE`, `_ALIGN`, and `-DRUST_<KEY>_<field>_OFFSET`, `_SIZE` for each field.
+macro_rules! layout_defines {
+    ($key:literal, $ty:ty { $($field:ident),+ $(,)? }) => {{
+        let mut defines = vec![
+            format!("-DRUST_{}_SIZE={}", $key, size_of::<$ty>()),
+            format!("-DRUST_{}_ALIGN={}", $key, align_of::<$ty>()),
+        ];
+        $(
+            defines.push(format!("-DRUST_{}_{}_OFFSET={}", $key, stringify!($field), offset_of!($ty, $field)));
+            defines.push(format!("-DRUST_{}_{}_SIZE={}", $key, stringify!($field), field_size(|s: &$ty| &s.$field)));
+        )+
+        defines
+    }};
+}
+
+fn check_header_layout(out: &Path) {
+    // The numbers come from this build script, which runs on the host; they describe the
+    // target only when the two are the same.
+    if std::env::var("HOST").ok() != std::env::var("TARGET").ok() {
+        println!("cargo:warning=cross build: dlscan_oracle.h is not checked against oracle_api::abi");
+        return;
+    }
+    let source = Path::new("tests/fixtures/header_layout.c");
+    let mut defines = layout_defines!(
+        "SHAPE",
+        RawShape {
+            n_inputs,
+            n_outputs,
+            output_names
+        }
+    );
+    defines.extend(layout_defines!(
+        "DESCRIPTOR",
+        OracleDescriptor {
+            abi_version,
+            abi_minor,
+            reserved,
+            struct_size,
+            name,
+            version,
+            create,
+            describe,
+            evaluate,
+            point_error,
+            last_error,
+            destroy,
+        }
+    ));
+    defines.push(format!("-DRUST_ABI_VERSION={}", abi::ABI_VERSION));
+    defines.push(format!("-DRUST_ABI_MINOR={}", abi::ABI_MINOR));
+    let status = cc::Build::new()
+        .get_compiler()
+        .to_command()
+        .args(["-std=c11", "-Wall", "-Werror", INCLUDE, "-c"])
+        .args(&defines)
+        .arg(source)
+        .arg("-o")
+        .arg(out.join("header_layout.o"))
+        .status()
+        .expect("run the C compiler");
+    assert!(
+        status.success(),
+        "crates/oracle-api/include/dlscan_oracle.h disagrees with oracle_api::abi (see the compiler's messages)"
+    );
+}
+
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let sphere = Path::new("plugins/c-sphere/sphere_oracle.c");
-    println!("cargo:rerun-if-changed={}", sphere.display());
-    println!("cargo:rerun-if-changed=crates/oracle-api/include/dlscan_oracle.h");
-    println!("cargo:rerun-if-changed=tests/fixtures/not_a_plugin.c");
+    let variants = Path::new("tests/fixtures/descriptor_variants.c");
+    for input in [
+        sphere,
+        variants,
+        Path::new("tests/fixtures/header_layout.c"),
+        Path::new("tests/fixtures/not_a_plugin.c"),
+        Path::new("crates/oracle-api/include/dlscan_oracle.h"),
+    ] {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
+    check_header_layout(&out);
     build(&out, "c_sphere", &[], sphere);
-    build(&out, "c_sphere_abi99", &["-DSPHERE_ABI_VERSION=99u"], sphere);
+    let variant = |name, define| build(&out, name, &["-Iplugins/c-sphere", define], variants);
+    variant("c_sphere_abi99", "-DVARIANT_ABI_VERSION=99u");
+    variant("c_sphere_reserved", "-DVARIANT_RESERVED=0x5a");
+    variant("c_sphere_short", "-DVARIANT_SHORT");
+    variant("c_sphere_later_minor", "-DVARIANT_LATER_MINOR");
     build(&out, "not_a_plugin", &[], Path::new("tests/fixtures/not_a_plugin.c"));
 }

@@ -312,7 +312,8 @@ fn check_and_plugin_info_describe_the_oracle() {
     assert!(o.status.success());
     let stdout = text(&o.stdout);
     assert!(
-        stdout.contains("name:        toy") && stdout.contains("oracle ABI:  1"),
+        stdout.contains("name:        toy")
+            && stdout.contains(&format!("oracle ABI:  {}", oracle_api::abi::ABI_VERSION)),
         "{stdout}"
     );
 }

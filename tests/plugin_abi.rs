@@ -1,5 +1,6 @@
-//! The real loader against real plugins: the Rust toy plugin, a plugin written in C, and
-//! libraries that must be refused.
+//! The real loader against real plugins: the Rust toy plugin, a plugin written in C,
+//! variants of its descriptor (a later minor version to accept, malformed headers to
+//! refuse), and libraries that must be refused.
 
 use std::path::Path;
 
@@ -8,6 +9,9 @@ use oracle_api::{LoadError, Oracle, Plugin, PointFailure, PointResult};
 
 const C_SPHERE: &str = env!("DLSCAN_TEST_C_SPHERE");
 const C_SPHERE_ABI99: &str = env!("DLSCAN_TEST_C_SPHERE_ABI99");
+const C_SPHERE_RESERVED: &str = env!("DLSCAN_TEST_C_SPHERE_RESERVED");
+const C_SPHERE_SHORT: &str = env!("DLSCAN_TEST_C_SPHERE_SHORT");
+const C_SPHERE_LATER_MINOR: &str = env!("DLSCAN_TEST_C_SPHERE_LATER_MINOR");
 const NOT_A_PLUGIN: &str = env!("DLSCAN_TEST_NOT_A_PLUGIN");
 
 #[test]
@@ -73,6 +77,7 @@ fn panics_and_failures_inside_a_plugin_become_point_failures() {
 fn c_plugin_loads_and_evaluates() {
     let plugin = Plugin::load(C_SPHERE).unwrap();
     assert_eq!((plugin.name(), plugin.version()), ("c-sphere", "1.0.0"));
+    assert_eq!(plugin.abi_minor(), oracle_api::abi::ABI_MINOR);
     let mut oracle = plugin.instantiate("dim = 3").unwrap();
     assert_eq!(oracle.shape().n_inputs, 3);
     assert_eq!(oracle.shape().output_names, ["r2", "r"]);
@@ -107,10 +112,45 @@ fn loader_refuses_non_plugins_naming_the_file() {
 
     let wrong_abi = Plugin::load(C_SPHERE_ABI99).unwrap_err();
     match &wrong_abi {
-        LoadError::AbiMismatch { found, expected, .. } => assert_eq!((*found, *expected), (99, 1)),
+        LoadError::AbiMismatch { found, expected, .. } => assert_eq!((*found, *expected), (99, 2)),
         other => panic!("expected an ABI mismatch, got {other}"),
     }
     assert!(wrong_abi.to_string().contains("libc_sphere_abi99"));
+}
+
+#[test]
+fn loader_refuses_a_descriptor_with_reserved_bits_set() {
+    let err = Plugin::load(C_SPHERE_RESERVED).unwrap_err();
+    assert!(matches!(err, LoadError::ReservedNotZero { found: 0x5a, .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("libc_sphere_reserved") && message.contains("reserved field is 0x005a"),
+        "{message}"
+    );
+}
+
+#[test]
+fn loader_refuses_a_descriptor_shorter_than_abi_2_0() {
+    let err = Plugin::load(C_SPHERE_SHORT).unwrap_err();
+    // The variant's struct_size ends where 2.0's last entry, `destroy`, begins.
+    let expected = std::mem::offset_of!(oracle_api::abi::OracleDescriptor, destroy);
+    match &err {
+        LoadError::DescriptorTooSmall { found, minimum, .. } => {
+            assert_eq!((*found, *minimum), (expected, oracle_api::abi::DESCRIPTOR_MIN_SIZE));
+        }
+        other => panic!("expected a too small descriptor, got {other:?}"),
+    }
+    assert!(err.to_string().contains("libc_sphere_short"), "{err}");
+}
+
+#[test]
+fn a_plugin_of_a_later_minor_version_loads_and_works() {
+    let plugin = Plugin::load(C_SPHERE_LATER_MINOR).unwrap();
+    assert_eq!(plugin.abi_minor(), oracle_api::abi::ABI_MINOR + 1);
+    let mut oracle = plugin.instantiate("dim = 2").unwrap();
+    let mut out = [0.0; 2];
+    oracle.evaluate(&[3.0, 4.0], &mut out).unwrap();
+    assert_eq!(out, [25.0, 5.0]);
 }
 
 #[test]
@@ -133,6 +173,7 @@ fn header_constants_match_the_rust_abi() {
     };
     use oracle_api::abi;
     assert_eq!(define("DLSCAN_ORACLE_ABI_VERSION"), abi::ABI_VERSION.to_string());
+    assert_eq!(define("DLSCAN_ORACLE_ABI_MINOR"), abi::ABI_MINOR.to_string());
     assert_eq!(define("DLSCAN_ORACLE_ENTRY_SYMBOL"), abi::ENTRY_SYMBOL);
     assert_eq!(define("DLSCAN_POINT_OK"), abi::POINT_OK.to_string());
     assert_eq!(define("DLSCAN_POINT_FAILED"), abi::POINT_FAILED.to_string());

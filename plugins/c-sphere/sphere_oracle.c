@@ -14,10 +14,6 @@
 
 #include "dlscan_oracle.h"
 
-#ifndef SPHERE_ABI_VERSION
-#define SPHERE_ABI_VERSION DLSCAN_ORACLE_ABI_VERSION
-#endif
-
 typedef struct sphere {
     size_t dim;
     const char *names[2];
@@ -101,9 +97,11 @@ static void sphere_destroy(void *handle) {
     free(s);
 }
 
+/* The loader tests (tests/fixtures/descriptor_variants.c) reuse the functions above with
+ * descriptors of their own. */
+#ifndef SPHERE_NO_DESCRIPTOR
 static const dlscan_oracle_descriptor DESCRIPTOR = {
-    .abi_version = SPHERE_ABI_VERSION,
-    .reserved = 0,
+    DLSCAN_ORACLE_DESCRIPTOR_HEADER,
     .name = "c-sphere",
     .version = "1.0.0",
     .create = sphere_create,
@@ -115,3 +113,4 @@ static const dlscan_oracle_descriptor DESCRIPTOR = {
 };
 
 const dlscan_oracle_descriptor *dlscan_oracle_entry(void) { return &DESCRIPTOR; }
+#endif

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::time::Duration;
 
+use rustix::process::{Pid, Signal, kill_process_group};
 use wait_timeout::ChildExt;
 
 /// How a program run ended.
@@ -54,13 +55,10 @@ pub fn run(argv: &[String], dir: &Path, timeout: Option<Duration>) -> Ended {
         Some(t) => match child.wait_timeout(t) {
             Ok(Some(s)) => Some(s),
             _ => {
-                // The group id is the child's pid (process_group(0)); `kill` takes the
-                // negative id for the whole group.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
+                // The group id is the child's pid (process_group(0)). The child is not
+                // reaped yet, so the id cannot have been reused; an error (the group is
+                // already gone) leaves nothing to kill.
+                let _ = kill_process_group(Pid::from_child(&child), Signal::KILL);
                 let _ = child.kill();
                 let _ = child.wait();
                 None

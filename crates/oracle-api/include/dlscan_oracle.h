@@ -1,13 +1,35 @@
 /*
- * dlscan_oracle.h — the C ABI of dlscan oracle plugins, version 1.
+ * dlscan_oracle.h — the C ABI of dlscan oracle plugins, version 2.0.
  *
  * A plugin is a shared library exporting one function:
  *
  *     const dlscan_oracle_descriptor *dlscan_oracle_entry(void);
  *
- * returning a pointer to a static descriptor. The host reads `abi_version` first and
- * refuses the plugin unless it equals DLSCAN_ORACLE_ABI_VERSION; only then does it use the
- * function pointers, all of which must be non-NULL.
+ * returning a pointer to a static descriptor. Start its initialiser with
+ * DLSCAN_ORACLE_DESCRIPTOR_HEADER, which fills the four header fields:
+ *
+ *     static const dlscan_oracle_descriptor DESCRIPTOR = {
+ *         DLSCAN_ORACLE_DESCRIPTOR_HEADER,
+ *         .name = "my-oracle",
+ *         .version = "1.0.0",
+ *         .create = my_create,
+ *         ...
+ *     };
+ *
+ * Versions
+ *   The major version (abi_version) changes when the layout changes incompatibly; the
+ *   minor version (abi_minor) counts additions: a minor version only appends entries at
+ *   the end of the descriptor, and struct_size (the plugin's sizeof the descriptor) says
+ *   how far it reaches. Before calling anything the host checks, in this order:
+ *     - abi_version must equal its DLSCAN_ORACLE_ABI_VERSION, else the plugin is refused;
+ *     - reserved must be zero, else the plugin is refused (it stays zero in every minor
+ *       version of this major version);
+ *     - struct_size must be at least the size of the 2.0 descriptor, whose entries (all
+ *       those below) must be non-NULL, else the plugin is refused;
+ *     - a newer abi_minor than the host's is accepted: the host ignores the entries it
+ *       does not know; an older one is accepted too: an entry added by a later minor
+ *       version counts as absent unless struct_size covers it.
+ *   All struct_size bytes of the descriptor must be readable.
  *
  * Ownership
  *   - The descriptor and its name/version strings are static.
@@ -29,8 +51,9 @@
  *   point's reason comes from `point_error`. Never let an exception or a longjmp cross
  *   these functions.
  *
- * Fortran authors: bind these with ISO_C_BINDING (BIND(C)); C++ authors: wrap this header
- * in extern "C" (it does so itself) and catch every exception inside each function.
+ * Fortran authors: bind these with ISO_C_BINDING (BIND(C)) and set struct_size to the
+ * C_SIZEOF of the descriptor type; C++ authors: wrap this header in extern "C" (it does so
+ * itself) and catch every exception inside each function.
  */
 #ifndef DLSCAN_ORACLE_H
 #define DLSCAN_ORACLE_H
@@ -42,7 +65,8 @@
 extern "C" {
 #endif
 
-#define DLSCAN_ORACLE_ABI_VERSION 1u
+#define DLSCAN_ORACLE_ABI_VERSION 2u
+#define DLSCAN_ORACLE_ABI_MINOR 0u
 #define DLSCAN_ORACLE_ENTRY_SYMBOL "dlscan_oracle_entry"
 
 #define DLSCAN_POINT_OK 0
@@ -59,9 +83,13 @@ typedef struct dlscan_oracle_shape {
     const char *const *output_names; /* n_outputs UTF-8 names, owned by the handle */
 } dlscan_oracle_shape;
 
+/* Layout (offsets on 64-bit targets): abi_version 0, abi_minor 4, reserved 6,
+ * struct_size 8, name 16, version 24, then the functions from 32 to 72; 80 bytes. */
 typedef struct dlscan_oracle_descriptor {
     uint32_t abi_version; /* DLSCAN_ORACLE_ABI_VERSION; always the first field */
-    uint32_t reserved;    /* zero */
+    uint16_t abi_minor;   /* DLSCAN_ORACLE_ABI_MINOR */
+    uint16_t reserved;    /* zero */
+    size_t struct_size;   /* sizeof(dlscan_oracle_descriptor) as the plugin was built */
     const char *name;     /* static, UTF-8 */
     const char *version;  /* static, UTF-8 */
 
@@ -84,7 +112,15 @@ typedef struct dlscan_oracle_descriptor {
 
     /* Release the handle. */
     void (*destroy)(void *handle);
+
+    /* Later minor versions append entries here. */
 } dlscan_oracle_descriptor;
+
+/* The header fields of a descriptor built against this file, as designated initialisers
+ * (C99, or C++20 in declaration order). */
+#define DLSCAN_ORACLE_DESCRIPTOR_HEADER                                                     \
+    .abi_version = DLSCAN_ORACLE_ABI_VERSION, .abi_minor = DLSCAN_ORACLE_ABI_MINOR,          \
+    .reserved = 0, .struct_size = sizeof(dlscan_oracle_descriptor)
 
 /* The one symbol a plugin exports. */
 const dlscan_oracle_descriptor *dlscan_oracle_entry(void);

@@ -2,7 +2,50 @@
 //!
 //! A plugin exports one symbol, [`ENTRY_SYMBOL`], a function returning a pointer to a
 //! static [`OracleDescriptor`]. The host reads only [`OracleDescriptor::abi_version`]
-//! until it has accepted the version, then uses the function pointers.
+//! until it has accepted the version, then the rest of the header, and only then the
+//! function pointers.
+//!
+//! # Versions and growth
+//! The ABI has a major version ([`ABI_VERSION`]) and a minor version ([`ABI_MINOR`]).
+//! Within one major version the descriptor only grows: a minor version may append
+//! entries after the last field, never move, resize or remove one. The descriptor starts
+//! with a header that every minor version of the major version shares (`abi_version`,
+//! `abi_minor`, `reserved`, `struct_size`), and `struct_size` tells the host how much of
+//! the descriptor the plugin provides. The host (see [`Plugin::load`](crate::Plugin::load))
+//! applies these rules, all before it calls any function of the plugin:
+//!
+//! - `abi_version` other than [`ABI_VERSION`]: refused (the layout may differ anywhere).
+//! - `reserved` not zero: refused. It stays zero throughout this major version (new
+//!   fields go at the end), so a non-zero value means a descriptor from a different
+//!   header.
+//! - `struct_size` below [`DESCRIPTOR_MIN_SIZE`], the size of the 2.0 descriptor whose
+//!   entries are all required: refused.
+//! - `abi_minor` newer than the host's: accepted. The host reads only the fields it
+//!   knows; what lies beyond them, up to `struct_size`, is ignored.
+//! - `abi_minor` older than the host's: accepted. Entries that a later minor version
+//!   appends are optional; the host treats one as absent unless `struct_size` covers it
+//!   (`struct_size >= offset + size` of the entry).
+//!
+//! Layout on 64-bit targets (on 32-bit ones, pointers and `usize` take 4 bytes and the
+//! offsets from `name` on shrink accordingly; there is no padding on either):
+//!
+//! | offset | field | type |
+//! |---:|---|---|
+//! | 0 | `abi_version` | `u32` |
+//! | 4 | `abi_minor` | `u16` |
+//! | 6 | `reserved` | `u16` |
+//! | 8 | `struct_size` | `usize` (`size_t`) |
+//! | 16 | `name` | `*const c_char` |
+//! | 24 | `version` | `*const c_char` |
+//! | 32 | `create` | function pointer |
+//! | 40 | `describe` | function pointer |
+//! | 48 | `evaluate` | function pointer |
+//! | 56 | `point_error` | function pointer |
+//! | 64 | `last_error` | function pointer |
+//! | 72 | `destroy` | function pointer |
+//!
+//! The workspace's build script compiles a C file that checks every size and offset of
+//! the header's structs against these Rust definitions, so the two cannot drift apart.
 //!
 //! # Ownership
 //! - The descriptor and its `name`/`version` strings are static: they live as long as the
@@ -22,8 +65,12 @@
 
 use std::ffi::{c_char, c_void};
 
-/// Version of this ABI. The host refuses a plugin reporting any other value.
-pub const ABI_VERSION: u32 = 1;
+/// Major version of this ABI. The host refuses a plugin reporting any other value.
+pub const ABI_VERSION: u32 = 2;
+
+/// Minor version of this ABI: how many times the descriptor of major version
+/// [`ABI_VERSION`] has grown. Plugins of any minor version load (see the module docs).
+pub const ABI_MINOR: u16 = 0;
 
 /// Name of the symbol every plugin exports (`const dlscan_oracle_descriptor *dlscan_oracle_entry(void)`).
 pub const ENTRY_SYMBOL: &str = "dlscan_oracle_entry";
@@ -75,14 +122,20 @@ pub type DestroyFn = unsafe extern "C" fn(handle: *mut c_void);
 /// The versioned table a plugin's entry symbol returns.
 ///
 /// Function pointers are nullable at the ABI level (a C author can leave one out); the host
-/// refuses a descriptor with any NULL entry.
+/// refuses a descriptor with any NULL entry of ABI 2.0.
 #[repr(C)]
 #[derive(Debug)]
 pub struct OracleDescriptor {
     /// Must equal [`ABI_VERSION`]; read before anything else.
     pub abi_version: u32,
-    /// Reserved, zero.
-    pub reserved: u32,
+    /// The minor version the plugin was built against ([`ABI_MINOR`] of its headers).
+    pub abi_minor: u16,
+    /// Zero; the host refuses anything else.
+    pub reserved: u16,
+    /// `size_of` the descriptor as the plugin built it: at least [`DESCRIPTOR_MIN_SIZE`],
+    /// larger when the plugin was built against a later minor version. All of its bytes
+    /// must be readable.
+    pub struct_size: usize,
     /// Plugin name, static NUL-terminated UTF-8.
     pub name: *const c_char,
     /// Plugin version, static NUL-terminated UTF-8.
@@ -95,9 +148,77 @@ pub struct OracleDescriptor {
     pub destroy: Option<DestroyFn>,
 }
 
+/// Size of the descriptor of ABI 2.0, which every plugin of this major version provides:
+/// it ends with `destroy`, the last required entry. Fields appended by later minor
+/// versions lie beyond it and are optional.
+pub const DESCRIPTOR_MIN_SIZE: usize =
+    std::mem::offset_of!(OracleDescriptor, destroy) + std::mem::size_of::<Option<DestroyFn>>();
+
 // SAFETY: the descriptor is immutable static data (pointers to static strings and
 // functions); sharing it between threads cannot race.
 unsafe impl Sync for OracleDescriptor {}
 
 /// Signature of the exported entry symbol.
 pub type EntryFn = unsafe extern "C" fn() -> *const OracleDescriptor;
+
+#[cfg(test)]
+mod tests {
+    use std::mem::{offset_of, size_of};
+
+    use super::*;
+
+    /// The table in the module docs, which plugin authors in other languages rely on.
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn descriptor_layout_is_the_documented_one() {
+        let offsets = [
+            offset_of!(OracleDescriptor, abi_version),
+            offset_of!(OracleDescriptor, abi_minor),
+            offset_of!(OracleDescriptor, reserved),
+            offset_of!(OracleDescriptor, struct_size),
+            offset_of!(OracleDescriptor, name),
+            offset_of!(OracleDescriptor, version),
+            offset_of!(OracleDescriptor, create),
+            offset_of!(OracleDescriptor, describe),
+            offset_of!(OracleDescriptor, evaluate),
+            offset_of!(OracleDescriptor, point_error),
+            offset_of!(OracleDescriptor, last_error),
+            offset_of!(OracleDescriptor, destroy),
+        ];
+        assert_eq!(offsets, [0, 4, 6, 8, 16, 24, 32, 40, 48, 56, 64, 72]);
+        assert_eq!(size_of::<OracleDescriptor>(), 80);
+        assert_eq!(DESCRIPTOR_MIN_SIZE, 80);
+        assert_eq!(
+            [
+                offset_of!(RawShape, n_inputs),
+                offset_of!(RawShape, n_outputs),
+                offset_of!(RawShape, output_names)
+            ],
+            [0, 8, 16]
+        );
+        assert_eq!(size_of::<RawShape>(), 24);
+    }
+
+    /// The header's fields keep their places in every minor version: the major version
+    /// must change if the first field moves or the header stops fitting before `name`.
+    #[test]
+    fn header_precedes_the_entries_without_padding() {
+        assert_eq!(offset_of!(OracleDescriptor, abi_version), 0);
+        assert_eq!(
+            offset_of!(OracleDescriptor, abi_minor),
+            offset_of!(OracleDescriptor, abi_version) + size_of::<u32>()
+        );
+        assert_eq!(
+            offset_of!(OracleDescriptor, reserved),
+            offset_of!(OracleDescriptor, abi_minor) + size_of::<u16>()
+        );
+        assert_eq!(
+            offset_of!(OracleDescriptor, struct_size),
+            offset_of!(OracleDescriptor, reserved) + size_of::<u16>()
+        );
+        assert_eq!(
+            offset_of!(OracleDescriptor, name),
+            offset_of!(OracleDescriptor, struct_size) + size_of::<usize>()
+        );
+    }
+}

@@ -32,7 +32,9 @@ pub const fn descriptor<T: Oracle + FromConfig + 'static>(
 ) -> OracleDescriptor {
     OracleDescriptor {
         abi_version: abi::ABI_VERSION,
+        abi_minor: abi::ABI_MINOR,
         reserved: 0,
+        struct_size: std::mem::size_of::<OracleDescriptor>(),
         name,
         version,
         create: Some(create::<T>),
@@ -252,4 +254,49 @@ macro_rules! export_oracle {
             &DESCRIPTOR
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Shape;
+
+    struct Unit(Shape);
+
+    impl FromConfig for Unit {
+        fn from_config(_config: &str) -> Result<Self, String> {
+            Ok(Unit(Shape::new(1, ["y"])))
+        }
+    }
+
+    impl Oracle for Unit {
+        fn shape(&self) -> &Shape {
+            &self.0
+        }
+        fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
+            out[0] = x[0];
+            Ok(())
+        }
+    }
+
+    crate::export_oracle!(Unit, name = "unit", version = "0.0.1");
+
+    /// What the host checks first: a Rust plugin declares this crate's version and its
+    /// own descriptor's size, with `reserved` zero.
+    #[test]
+    fn exported_descriptor_declares_this_abi() {
+        // SAFETY: the entry returns a pointer to a static descriptor.
+        let d = unsafe { &*dlscan_oracle_entry() };
+        assert_eq!(
+            (d.abi_version, d.abi_minor, d.reserved),
+            (abi::ABI_VERSION, abi::ABI_MINOR, 0)
+        );
+        assert_eq!(d.struct_size, std::mem::size_of::<OracleDescriptor>());
+        assert!(d.struct_size >= abi::DESCRIPTOR_MIN_SIZE);
+        // SAFETY: `name` and `version` are the static NUL-terminated strings given above.
+        let (name, version) = unsafe { (CStr::from_ptr(d.name), CStr::from_ptr(d.version)) };
+        assert_eq!((name.to_str(), version.to_str()), (Ok("unit"), Ok("0.0.1")));
+        assert!(d.create.is_some() && d.describe.is_some() && d.evaluate.is_some());
+        assert!(d.point_error.is_some() && d.last_error.is_some() && d.destroy.is_some());
+    }
 }

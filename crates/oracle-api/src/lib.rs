@@ -8,7 +8,8 @@
 //! - [`abi`]: the versioned C ABI (mirrored in `include/dlscan_oracle.h`) through which
 //!   plugins written in Rust, C, C++ or Fortran are loaded at run time;
 //! - [`export_oracle!`]: generates the C side of a Rust plugin;
-//! - [`Plugin`]: the loader, which checks the ABI version before calling anything.
+//! - [`Plugin`]: the loader, which checks the ABI version and the descriptor's header
+//!   before calling anything.
 //!
 //! # Writing a Rust plugin
 //! ```

@@ -24,6 +24,20 @@ pub enum LoadError {
         "plugin {path}: built for oracle ABI version {found}, this dlscan speaks version {expected}; rebuild the plugin"
     )]
     AbiMismatch { path: PathBuf, found: u32, expected: u32 },
+    #[error(
+        "plugin {path}: its descriptor's reserved field is {found:#06x}, not zero; it was not built against dlscan_oracle.h of ABI {major}",
+        major = abi::ABI_VERSION
+    )]
+    ReservedNotZero { path: PathBuf, found: u16 },
+    #[error(
+        "plugin {path}: its descriptor declares struct_size {found} bytes, ABI {major} needs at least {minimum}; rebuild the plugin",
+        major = abi::ABI_VERSION
+    )]
+    DescriptorTooSmall {
+        path: PathBuf,
+        found: usize,
+        minimum: usize,
+    },
     #[error("plugin {path}: descriptor lacks the `{missing}` function")]
     Incomplete { path: PathBuf, missing: &'static str },
     #[error("plugin {path}: {what} is not valid UTF-8")]
@@ -31,6 +45,12 @@ pub enum LoadError {
     #[error("no plugin named `{name}` (looked for {file} in {dirs})")]
     NotInSearchPath { name: String, file: String, dirs: String },
 }
+
+// `Plugin::load` reads the descriptor as a whole, which is valid while every field this
+// host knows is one that all plugins of the major version provide. A minor version that
+// appends optional entries makes the descriptor larger than the minimum; the loader must
+// then read each of them only when the plugin's `struct_size` covers it.
+const _: () = assert!(std::mem::size_of::<OracleDescriptor>() == abi::DESCRIPTOR_MIN_SIZE);
 
 #[derive(Clone, Copy)]
 struct Functions {
@@ -51,6 +71,7 @@ pub struct Plugin {
     path: PathBuf,
     name: String,
     version: String,
+    abi_minor: u16,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -59,6 +80,7 @@ impl std::fmt::Debug for Plugin {
             .field("path", &self.path)
             .field("name", &self.name)
             .field("version", &self.version)
+            .field("abi_minor", &self.abi_minor)
             .finish_non_exhaustive()
     }
 }
@@ -96,7 +118,9 @@ pub fn locate_plugin(spec: &str, dirs: &[PathBuf]) -> Result<PathBuf, LoadError>
 }
 
 impl Plugin {
-    /// Load the library at `path`, check its ABI version and its function table.
+    /// Load the library at `path`, check its ABI version, its descriptor's header and its
+    /// function table (the rules are in [`abi`]'s documentation), then read its name and
+    /// version. No function of the plugin but its entry runs before all checks pass.
     pub fn load(path: impl AsRef<Path>) -> Result<Plugin, LoadError> {
         let path = path.as_ref().to_path_buf();
         if !path.exists() {
@@ -123,7 +147,7 @@ impl Plugin {
         }
         // SAFETY: the descriptor is non-NULL; its first field is the version in every ABI
         // version, so reading only that field is valid before the version is accepted.
-        let found = unsafe { std::ptr::addr_of!((*descriptor).abi_version).read() };
+        let found = unsafe { (&raw const (*descriptor).abi_version).read() };
         if found != abi::ABI_VERSION {
             return Err(LoadError::AbiMismatch {
                 path,
@@ -131,7 +155,30 @@ impl Plugin {
                 expected: abi::ABI_VERSION,
             });
         }
-        // SAFETY: the version matches, so the pointee has this ABI's layout and is static.
+        // SAFETY: the major version matches, and every minor version of it starts with
+        // this header; the fields are read one by one, nothing beyond them yet.
+        let (abi_minor, reserved, struct_size) = unsafe {
+            (
+                (&raw const (*descriptor).abi_minor).read(),
+                (&raw const (*descriptor).reserved).read(),
+                (&raw const (*descriptor).struct_size).read(),
+            )
+        };
+        if reserved != 0 {
+            return Err(LoadError::ReservedNotZero { path, found: reserved });
+        }
+        if struct_size < abi::DESCRIPTOR_MIN_SIZE {
+            return Err(LoadError::DescriptorTooSmall {
+                path,
+                found: struct_size,
+                minimum: abi::DESCRIPTOR_MIN_SIZE,
+            });
+        }
+        // SAFETY: the plugin provides `struct_size` readable bytes of static data laid out as
+        // this major version's descriptor; `struct_size` covers the whole of this host's
+        // `OracleDescriptor` (checked above; its size is the minimum, asserted at compile time), so
+        // a reference to it reads nothing beyond what the plugin provides. Bytes past it
+        // (entries of a later minor version) are not read.
         let d: &OracleDescriptor = unsafe { &*descriptor };
         let missing = |what| LoadError::Incomplete {
             path: path.clone(),
@@ -166,6 +213,7 @@ impl Plugin {
             path,
             name,
             version,
+            abi_minor,
         })
     }
 
@@ -182,6 +230,12 @@ impl Plugin {
     /// The plugin's own version.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The minor ABI version the plugin was built against (its major version is
+    /// [`abi::ABI_VERSION`]); it may be newer than this host's [`abi::ABI_MINOR`].
+    pub fn abi_minor(&self) -> u16 {
+        self.abi_minor
     }
 
     /// Create an oracle instance from the plugin's configuration text.
