@@ -73,8 +73,10 @@ clippy: $(CARGO_CONFIG)
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # The end-to-end tests run the built binary and load the built plugins, so build first.
+# scan-core without its surrogate features must build without libtorch.
 unit: build $(SIMSUSY_STAMP)
 	$(CARGO) test --workspace
+	$(CARGO) build -p scan-core --no-default-features
 
 test: fmt-check clippy unit
 

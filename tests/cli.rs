@@ -374,6 +374,11 @@ fn bad_input_gives_clear_errors() {
         ),
         (
             good.replace("[stop]", "[scan.network]\nupdate_learning_rate = -1\n\n[stop]"),
+            "`network.update_learning_rate` is not used by the `random` strategy",
+        ),
+        (
+            good.replace("[stop]", "[scan.network]\nupdate_learning_rate = -1\n\n[stop]")
+                .replace("[scan]", "[scan]\nstrategy = \"mlp-classifier\""),
             "[scan] network: invalid setting: update_learning_rate -1 must be positive",
         ),
     ];

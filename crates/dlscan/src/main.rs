@@ -284,7 +284,7 @@ fn plugin_info(spec: &str) -> Result<()> {
     println!("path:        {}", plugin.path().display());
     println!("name:        {}", plugin.name());
     println!("version:     {}", plugin.version());
-    println!("oracle ABI:  {}", oracle_api::abi::ABI_VERSION);
+    println!("oracle ABI:  {}.{}", oracle_api::abi::ABI_VERSION, plugin.abi_minor());
     match plugin.instantiate("") {
         Ok(o) => {
             let s = o.shape();

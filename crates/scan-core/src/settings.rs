@@ -87,7 +87,7 @@ pub struct NetworkOptions {
     pub epochs: Option<usize>,
     /// Epochs of each warm-started update.
     pub update_epochs: Option<usize>,
-    /// Learning rate of the warm-started updates (MLP strategies; default: learning_rate).
+    /// Learning rate of the warm-started updates (default: learning_rate).
     pub update_learning_rate: Option<f64>,
     /// Re-initialise the network every this many updates (MLP strategies).
     pub reinit_every: Option<usize>,
@@ -180,7 +180,11 @@ impl ScanOptions {
         flag("network.batch_size", net.batch_size.is_some(), guided);
         flag("network.epochs", net.epochs.is_some(), guided);
         flag("network.update_epochs", net.update_epochs.is_some(), guided);
-        flag("network.update_learning_rate", net.update_learning_rate.is_some(), mlp);
+        flag(
+            "network.update_learning_rate",
+            net.update_learning_rate.is_some(),
+            guided,
+        );
         flag("network.reinit_every", net.reinit_every.is_some(), mlp);
         flag("network.schedule", net.schedule.is_some(), mlp);
         flag("network.threads", net.threads.is_some(), guided);

@@ -59,7 +59,7 @@ pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -
     if points.exists() {
         return Err(ScanError::RunDir {
             path: dir.to_path_buf(),
-            message: "holds a run already (points.csv exists); choose another directory or remove it".into(),
+            message: "already holds a run (points.csv exists); choose another directory or remove it".into(),
         });
     }
     let files = PointFiles {

@@ -46,7 +46,7 @@ impl NetworkOptions {
         }
     }
 
-    /// The siamese parameters: learning rate, batch size and threads as for the MLPs;
+    /// The siamese parameters: learning rates, batch size and threads as for the MLPs;
     /// `epochs` and `update_epochs` apply to both stages.
     #[cfg(feature = "siamese")]
     pub fn siamese_params(&self, dim: usize, seed: u64) -> surrogate_siamese::SiameseParams {
@@ -54,6 +54,7 @@ impl NetworkOptions {
         let mut p = surrogate_siamese::SiameseClassifier::params(vec![(0.0, 1.0); dim])
             .learning_rate(mlp.learning_rate)
             .batch_size(mlp.batch_size)
+            .update_learning_rate(mlp.update_learning_rate)
             .seed(seed)
             .threads(mlp.threads);
         if let Some(l) = self.latent {
