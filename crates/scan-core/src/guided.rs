@@ -7,7 +7,11 @@
 use std::time::Instant;
 
 use ndarray::{Array1, Array2, ArrayView2};
+use std::collections::HashMap;
+
 use rand::RngExt;
+use rand::seq::index;
+use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 use vegas_map::{AdaptiveMap, TrainingParams};
@@ -221,9 +225,7 @@ impl Guided {
                     None => found.ids[rng.random_range(0..found.ids.len())],
                 };
                 for c in 0..d {
-                    // Box–Muller normal deviate.
-                    let (u1, u2) = (1.0 - rng.random::<f64>(), rng.random::<f64>());
-                    let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                    let z: f64 = rng.sample(StandardNormal);
                     cand[[r, c]] = (unit[base * d + c] + sigma * z).clamp(0.0, 1.0 - f64::EPSILON);
                 }
             }
@@ -251,21 +253,23 @@ impl Guided {
 }
 
 impl Guided {
-    /// `n` picks from the ranked survivors, shared among the regions of the found points so
-    /// that the emptiest regions fill first; each region takes its best-ranked candidates.
-    fn balanced_picks(
+    /// The survivors grouped by the region of the found points they fall in (the last group:
+    /// far from every found point), each group's share of `n` picks (emptiest regions
+    /// first), or one group taking all `n` when regions are off.
+    fn groups(
         &self,
-        regions: &Regions,
+        found: &Found,
         cand: &Array2<f64>,
-        ranked: &[(f64, usize)],
+        survivors: &[usize],
         n: usize,
-    ) -> Result<Vec<usize>, ScanError> {
-        // Group r = region r; the last group holds candidates far from every found point.
+    ) -> Result<Vec<(Vec<usize>, usize)>, ScanError> {
+        let Some(regions) = &found.regions else {
+            return Ok(vec![(survivors.to_vec(), n)]);
+        };
         let unknown = regions.count();
-        let order: Vec<usize> = ranked.iter().map(|(_, c)| *c).collect();
-        let region_of = regions.assign(cand.select(ndarray::Axis(0), &order).view())?;
+        let region_of = regions.assign(cand.select(ndarray::Axis(0), survivors).view())?;
         let mut groups: Vec<Vec<usize>> = vec![Vec::new(); unknown + 1];
-        for (&c, region) in order.iter().zip(region_of) {
+        for (&c, region) in survivors.iter().zip(region_of) {
             groups[region.unwrap_or(unknown)].push(c);
         }
         // Candidates far from every found point may open a new region, or may lie on an
@@ -273,14 +277,40 @@ impl Guided {
         let mut held = regions.sizes().to_vec();
         held.push(held.iter().copied().min().unwrap_or(0));
         let available: Vec<usize> = groups.iter().map(Vec::len).collect();
-        let share = fill_evenly(&held, &available, n);
-        let mut picked: Vec<usize> = groups
-            .iter()
-            .zip(share)
-            .flat_map(|(g, k)| g[..k].iter().copied())
-            .collect();
-        picked.sort_unstable();
-        Ok(picked)
+        let shares = fill_evenly(&held, &available, n);
+        Ok(groups.into_iter().zip(shares).collect())
+    }
+
+    /// `k` of the candidates `group` by the selection rule.
+    fn choose(
+        &self,
+        group: &[usize],
+        k: usize,
+        scores: &Array1<f64>,
+        crowding: &dyn Fn(usize) -> f64,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<Vec<usize>, ScanError> {
+        let k = k.min(group.len());
+        Ok(match self.settings.selection {
+            Selection::Top => {
+                let mut ranked = group.to_vec();
+                ranked.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+                ranked.truncate(k);
+                ranked
+            }
+            Selection::Sample => index::sample(rng, group.len(), k)
+                .into_iter()
+                .map(|i| group[i])
+                .collect(),
+            Selection::Spread => {
+                let weight = |i: usize| scores[group[i]].max(1e-12) / crowding(group[i]);
+                index::sample_weighted(rng, group.len(), weight, k)
+                    .map_err(|e| ScanError::Training(format!("spread selection: {e}")))?
+                    .into_iter()
+                    .map(|i| group[i])
+                    .collect()
+            }
+        })
     }
 }
 
@@ -321,33 +351,19 @@ impl Strategy for Guided {
 
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
         let n_model = n - n_random;
-        // Each survivor's rank key under the selection rule: higher goes first.
-        let keys: Vec<f64> = match self.settings.selection {
-            Selection::Top => survivors.iter().map(|&c| scores[c]).collect(),
-            Selection::Sample => survivors.iter().map(|_| rng.random::<f64>()).collect(),
-            Selection::Spread => {
-                let mut found: std::collections::HashMap<Vec<i32>, u32> = std::collections::HashMap::new();
-                for i in (0..history.len()).filter(|&i| history.in_target()[i]) {
-                    *found.entry(cell_of(unit.row(i))).or_default() += 1;
-                }
-                // Weighted sampling without replacement (Efraimidis–Spirakis): the largest
-                // keys u^(1/w) win.
-                survivors
-                    .iter()
-                    .map(|&c| {
-                        let crowd = found.get(&cell_of(cand.row(c))).copied().unwrap_or(0);
-                        let w = scores[c].max(1e-12) / (1.0 + f64::from(crowd));
-                        rng.random::<f64>().max(f64::MIN_POSITIVE).ln() / w
-                    })
-                    .collect()
+        // Spread: in-target points already found in a candidate's grid cell crowd it out.
+        let mut crowd: HashMap<Vec<i32>, u32> = HashMap::new();
+        if self.settings.selection == Selection::Spread {
+            for &i in &found.ids {
+                *crowd.entry(cell_of(unit.row(i))).or_default() += 1;
             }
-        };
-        let mut ranked: Vec<(f64, usize)> = keys.into_iter().zip(survivors.iter().copied()).collect();
-        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let picked: Vec<usize> = match &found.regions {
-            None => ranked.into_iter().take(n_model).map(|(_, c)| c).collect(),
-            Some(regions) => self.balanced_picks(regions, &cand, &ranked, n_model)?,
-        };
+        }
+        let crowding = |c: usize| 1.0 + f64::from(crowd.get(&cell_of(cand.row(c))).copied().unwrap_or(0));
+        let mut picked = Vec::with_capacity(n_model);
+        for (group, k) in self.groups(&found, &cand, &survivors, n_model)? {
+            picked.extend(self.choose(&group, k, &scores, &crowding, rng)?);
+        }
+        picked.sort_unstable();
         report.seconds_prediction = t.elapsed().as_secs_f64() - seconds_vegas;
 
         let mut unit_out = Vec::with_capacity(n * d);

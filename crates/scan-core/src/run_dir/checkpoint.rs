@@ -1,9 +1,9 @@
-//! `checkpoint/`: everything beyond `points.csv` needed to continue a run — the random
-//! state, the counters and the strategy's learnt state — replaced atomically each iteration.
+//! `checkpoint/`: everything beyond `points.csv` needed to continue a run — the counters,
+//! the wall time and the strategy's learnt state — replaced atomically each iteration. (The
+//! random streams derive from the seed and the iteration number alone.)
 
 use std::path::{Path, PathBuf};
 
-use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
 
 use super::atomic::write_atomically;
@@ -21,7 +21,6 @@ pub(crate) struct Checkpoint {
     pub next_id: u64,
     /// Points on record when the checkpoint was taken.
     pub points: usize,
-    pub rng: Xoshiro256PlusPlus,
     /// Wall time of the run so far.
     pub seconds: f64,
     /// Directory (under `checkpoint/`) holding the strategy's state.
@@ -34,7 +33,6 @@ pub(crate) struct CheckpointState {
     pub next_iteration: u32,
     pub next_id: u64,
     pub points: usize,
-    pub rng: Xoshiro256PlusPlus,
     pub seconds: f64,
 }
 
@@ -69,7 +67,6 @@ impl Checkpointer {
             next_iteration: state.next_iteration,
             next_id: state.next_id,
             points: state.points,
-            rng: state.rng.clone(),
             seconds: state.seconds,
             strategy_state: state_dir.exists().then(|| sub.clone()),
         };
@@ -127,14 +124,12 @@ impl Checkpointer {
 mod tests {
     use super::*;
     use crate::strategy::Uniform;
-    use rand::SeedableRng;
 
     fn state(next_iteration: u32) -> CheckpointState {
         CheckpointState {
             next_iteration,
             next_id: 70,
             points: 70,
-            rng: Xoshiro256PlusPlus::seed_from_u64(3),
             seconds: 1.5,
         }
     }
@@ -147,7 +142,6 @@ mod tests {
         c.save(&state(4), &Uniform).unwrap();
         let back = c.load().unwrap().unwrap();
         assert_eq!((back.next_iteration, back.next_id, back.points), (4, 70, 70));
-        assert_eq!(back.rng, Xoshiro256PlusPlus::seed_from_u64(3));
         assert_eq!(back.seconds, 1.5);
     }
 

@@ -16,9 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use rand::SeedableRng;
-use rand_xoshiro::Xoshiro256PlusPlus;
-
 pub use observer::{BatchProgress, Observer};
 pub use records::{IterationRecord, StatusCounts, Summary};
 pub use rules::{RunState, ScanSettings, StopReason, StopRules};
@@ -30,7 +27,8 @@ use crate::journal;
 use crate::run_dir::{self, CheckpointState, Layout, RunFiles};
 use crate::space::Space;
 use crate::strategy::{
-    InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform, latin_hypercube_points, uniform_points,
+    InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform, iteration_stream, latin_hypercube_points,
+    uniform_points,
 };
 use crate::target::{BoundTarget, Target};
 use records::RunFacts;
@@ -42,7 +40,6 @@ pub struct Scanner {
     settings: ScanSettings,
     evaluator: Evaluator,
     strategy: Box<dyn Strategy>,
-    rng: Xoshiro256PlusPlus,
     history: History,
     iterations: Vec<IterationRecord>,
     /// The run directory's observers come first, then those added by the caller.
@@ -103,7 +100,6 @@ impl Scanner {
         }
         let target = target.bind(&shape.output_names)?;
         Ok(Scanner {
-            rng: Xoshiro256PlusPlus::seed_from_u64(settings.seed),
             history: History::new(space.dim(), shape.n_outputs()),
             space,
             target,
@@ -169,10 +165,9 @@ impl Scanner {
 
     /// Continue the run recorded in `dir` (made by [`Scanner::with_run_dir`] with the same
     /// space, target and oracle): replay `points.csv` (dropping a torn last line), restore
-    /// the checkpoint (random state, counters, surrogate weights) when it matches the
-    /// journal, and append to the run's files. Points of an interrupted iteration that
-    /// were evaluated are kept; the rest are proposed afresh, so no point is evaluated
-    /// twice and none is lost.
+    /// the checkpoint (wall time, surrogate weights), and append to the run's files.
+    /// Points of an interrupted iteration that were evaluated are kept; the rest are
+    /// proposed afresh, so no point is evaluated twice and none is lost.
     pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
         let (run, replay) = run_dir::reopen(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
         for r in &replay.points {
@@ -181,19 +176,9 @@ impl Scanner {
         self.next_id = replay.points.iter().map(|r| r.id + 1).max().unwrap_or(0);
         self.next_iteration = replay.points.iter().map(|r| r.iteration + 1).max().unwrap_or(0);
         self.iterations = replay.iterations;
-        let mut exact = false;
         if let Some(state) = &replay.checkpoint {
             self.clock.before = state.seconds;
-            if state.points == self.history.len() && state.next_iteration == self.next_iteration {
-                self.rng = state.rng.clone();
-                exact = true;
-            }
             run.checkpointer.restore_strategy(state, self.strategy.as_mut())?;
-        }
-        if !exact {
-            // Killed mid-iteration: the random state of the checkpoint is behind the
-            // journal; continue from a state derived from the seed and the iteration.
-            self.rng = Xoshiro256PlusPlus::seed_from_u64(self.settings.seed ^ (u64::from(self.next_iteration) << 32));
         }
         self.attach(run);
         Ok(self)
@@ -288,17 +273,18 @@ impl Scanner {
     /// The batch of iteration `iteration`: the initial sample, then the strategy's.
     fn propose(&mut self, iteration: u32, n: usize) -> Result<Proposal, ScanError> {
         let dim = self.space.dim();
+        let mut rng = iteration_stream(self.settings.seed, iteration);
         let proposal = if iteration == 0 {
             Proposal {
                 unit: match self.settings.initial_sampling {
-                    InitialSampling::Uniform => uniform_points(dim, n, &mut self.rng),
-                    InitialSampling::LatinHypercube => latin_hypercube_points(dim, n, &mut self.rng),
+                    InitialSampling::Uniform => uniform_points(dim, n, &mut rng),
+                    InitialSampling::LatinHypercube => latin_hypercube_points(dim, n, &mut rng),
                 },
                 origin: vec![Origin::Initial; n],
                 report: ProposalReport::default(),
             }
         } else {
-            self.strategy.propose(&self.history, n, &mut self.rng)?
+            self.strategy.propose(&self.history, n, &mut rng)?
         };
         if proposal.unit.len() != n * dim || proposal.origin.len() != n {
             return Err(ScanError::BadProposal {
@@ -406,7 +392,6 @@ impl Scanner {
                 next_iteration: self.next_iteration,
                 next_id: self.next_id,
                 points: self.history.len(),
-                rng: self.rng.clone(),
                 seconds: self.clock.seconds(),
             };
             run.checkpointer.save(&state, self.strategy.as_ref())?;
