@@ -4,6 +4,7 @@
 //! sampling would give.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use anyhow::{Context, Result, anyhow};
 use plotters::coord::Shift;
@@ -401,8 +402,24 @@ macro_rules! figure {
     }};
 }
 
+/// Make the embedded Noto Sans the "sans-serif" family every plot asks for. plotters draws
+/// text only with fonts registered in its process-wide table, so this has to happen before
+/// the first plot; the bytes never change, so once per process is enough.
+fn register_font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    let ok = *REGISTERED.get_or_init(|| {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, ttf_noto_sans::REGULAR).is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("cannot load the embedded Noto Sans font for the plots"))
+    }
+}
+
 /// Draw every plot of the run in `run_dir` into `run_dir/plots/`; returns the files.
 pub fn plot_run(run_dir: &Path, loaded: &Loaded) -> Result<Vec<PathBuf>> {
+    register_font()?;
     let data = RunData::load(run_dir, loaded)?;
     let dir = run_dir.join("plots");
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
