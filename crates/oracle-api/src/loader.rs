@@ -62,6 +62,90 @@ struct Functions {
     destroy: abi::DestroyFn,
 }
 
+/// Opens the shared library at `path`.
+fn open_library(path: &Path) -> Result<Library, LoadError> {
+    // SAFETY: loading a library runs its initialisers; we only load files the user named
+    // as plugins, which is the trust model of any plugin host.
+    unsafe { Library::new(path) }.map_err(|e| LoadError::Open {
+        path: path.to_path_buf(),
+        reason: match std::error::Error::source(&e) {
+            Some(cause) => format!("{e}: {cause}"),
+            None => e.to_string(),
+        },
+    })
+}
+
+/// Calls the library's entry and checks the descriptor's header (ABI version, reserved
+/// field, size), reading it field by field, before anything else of it is trusted.
+/// Returns the descriptor and the plugin's minor ABI version.
+fn checked_descriptor(library: &Library, path: &Path) -> Result<(*const OracleDescriptor, u16), LoadError> {
+    // SAFETY: the symbol's type is the documented entry signature; a library exporting the
+    // name with another type breaks the plugin contract, which we cannot detect.
+    let entry: abi::EntryFn = unsafe { library.get::<abi::EntryFn>(abi::ENTRY_SYMBOL.as_bytes()) }
+        .map(|symbol| *symbol)
+        .map_err(|_| LoadError::NoEntry {
+            path: path.to_path_buf(),
+        })?;
+    // SAFETY: calling the entry function takes no arguments and returns a static pointer.
+    let descriptor: *const OracleDescriptor = unsafe { entry() };
+    if descriptor.is_null() {
+        return Err(LoadError::NullDescriptor {
+            path: path.to_path_buf(),
+        });
+    }
+    // SAFETY: the descriptor is non-NULL; its first field is the version in every ABI
+    // version, so reading only that field is valid before the version is accepted.
+    let found = unsafe { (&raw const (*descriptor).abi_version).read() };
+    if found != abi::ABI_VERSION {
+        return Err(LoadError::AbiMismatch {
+            path: path.to_path_buf(),
+            found,
+            expected: abi::ABI_VERSION,
+        });
+    }
+    // SAFETY: the major version matches, and every minor version of it starts with
+    // this header; the fields are read one by one, nothing beyond them yet.
+    let (abi_minor, reserved, struct_size) = unsafe {
+        (
+            (&raw const (*descriptor).abi_minor).read(),
+            (&raw const (*descriptor).reserved).read(),
+            (&raw const (*descriptor).struct_size).read(),
+        )
+    };
+    if reserved != 0 {
+        return Err(LoadError::ReservedNotZero {
+            path: path.to_path_buf(),
+            found: reserved,
+        });
+    }
+    if struct_size < abi::DESCRIPTOR_MIN_SIZE {
+        return Err(LoadError::DescriptorTooSmall {
+            path: path.to_path_buf(),
+            found: struct_size,
+            minimum: abi::DESCRIPTOR_MIN_SIZE,
+        });
+    }
+    Ok((descriptor, abi_minor))
+}
+
+impl Functions {
+    /// The descriptor's function table; a plugin must provide every entry.
+    fn from_descriptor(d: &OracleDescriptor, path: &Path) -> Result<Functions, LoadError> {
+        let missing = |what| LoadError::Incomplete {
+            path: path.to_path_buf(),
+            missing: what,
+        };
+        Ok(Functions {
+            create: d.create.ok_or_else(|| missing("create"))?,
+            describe: d.describe.ok_or_else(|| missing("describe"))?,
+            evaluate: d.evaluate.ok_or_else(|| missing("evaluate"))?,
+            point_error: d.point_error.ok_or_else(|| missing("point_error"))?,
+            last_error: d.last_error.ok_or_else(|| missing("last_error"))?,
+            destroy: d.destroy.ok_or_else(|| missing("destroy"))?,
+        })
+    }
+}
+
 /// A loaded, version-checked plugin library. Cheap to clone; the library stays loaded while
 /// any clone or oracle made from it lives.
 #[derive(Clone)]
@@ -126,72 +210,15 @@ impl Plugin {
         if !path.exists() {
             return Err(LoadError::NotFound { path });
         }
-        // SAFETY: loading a library runs its initialisers; we only load files the user named
-        // as plugins, which is the trust model of any plugin host.
-        let library = unsafe { Library::new(&path) }.map_err(|e| LoadError::Open {
-            path: path.clone(),
-            reason: match std::error::Error::source(&e) {
-                Some(cause) => format!("{e}: {cause}"),
-                None => e.to_string(),
-            },
-        })?;
-        // SAFETY: the symbol's type is the documented entry signature; a library exporting the
-        // name with another type breaks the plugin contract, which we cannot detect.
-        let entry: abi::EntryFn = unsafe { library.get::<abi::EntryFn>(abi::ENTRY_SYMBOL.as_bytes()) }
-            .map(|symbol| *symbol)
-            .map_err(|_| LoadError::NoEntry { path: path.clone() })?;
-        // SAFETY: calling the entry function takes no arguments and returns a static pointer.
-        let descriptor: *const OracleDescriptor = unsafe { entry() };
-        if descriptor.is_null() {
-            return Err(LoadError::NullDescriptor { path });
-        }
-        // SAFETY: the descriptor is non-NULL; its first field is the version in every ABI
-        // version, so reading only that field is valid before the version is accepted.
-        let found = unsafe { (&raw const (*descriptor).abi_version).read() };
-        if found != abi::ABI_VERSION {
-            return Err(LoadError::AbiMismatch {
-                path,
-                found,
-                expected: abi::ABI_VERSION,
-            });
-        }
-        // SAFETY: the major version matches, and every minor version of it starts with
-        // this header; the fields are read one by one, nothing beyond them yet.
-        let (abi_minor, reserved, struct_size) = unsafe {
-            (
-                (&raw const (*descriptor).abi_minor).read(),
-                (&raw const (*descriptor).reserved).read(),
-                (&raw const (*descriptor).struct_size).read(),
-            )
-        };
-        if reserved != 0 {
-            return Err(LoadError::ReservedNotZero { path, found: reserved });
-        }
-        if struct_size < abi::DESCRIPTOR_MIN_SIZE {
-            return Err(LoadError::DescriptorTooSmall {
-                path,
-                found: struct_size,
-                minimum: abi::DESCRIPTOR_MIN_SIZE,
-            });
-        }
+        let library = open_library(&path)?;
+        let (descriptor, abi_minor) = checked_descriptor(&library, &path)?;
         // SAFETY: the plugin provides `struct_size` readable bytes of static data laid out as
         // this major version's descriptor; `struct_size` covers the whole of this host's
-        // `OracleDescriptor` (checked above; its size is the minimum, asserted at compile time), so
+        // `OracleDescriptor` (checked by `checked_descriptor`; its size is the minimum, asserted at compile time), so
         // a reference to it reads nothing beyond what the plugin provides. Bytes past it
         // (entries of a later minor version) are not read.
         let d: &OracleDescriptor = unsafe { &*descriptor };
-        let missing = |what| LoadError::Incomplete {
-            path: path.clone(),
-            missing: what,
-        };
-        let functions = Functions {
-            create: d.create.ok_or_else(|| missing("create"))?,
-            describe: d.describe.ok_or_else(|| missing("describe"))?,
-            evaluate: d.evaluate.ok_or_else(|| missing("evaluate"))?,
-            point_error: d.point_error.ok_or_else(|| missing("point_error"))?,
-            last_error: d.last_error.ok_or_else(|| missing("last_error"))?,
-            destroy: d.destroy.ok_or_else(|| missing("destroy"))?,
-        };
+        let functions = Functions::from_descriptor(d, &path)?;
         let read = |ptr: *const c_char, what: &'static str| -> Result<String, LoadError> {
             if ptr.is_null() {
                 return Ok(String::new());

@@ -3,7 +3,7 @@
 //! from other classes; isolated points (all neighbours foreign) are taken as noise and
 //! left alone.
 
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -107,6 +107,56 @@ fn gamma10(rng: &mut Xoshiro256PlusPlus) -> f64 {
     (0..10).map(|_| -(1.0 - rng.random::<f64>()).ln()).sum()
 }
 
+/// A class of `n` points needs k + 1 of them for k neighbours of its own; the danger test
+/// needs m + 1 points in all.
+fn check_sizes(label: usize, n: usize, k: usize, m: usize, total: usize) -> Result<(), SmoteError> {
+    if n < k + 1 {
+        return Err(SmoteError::TooFewSamples {
+            class: label,
+            n,
+            k,
+            needed: k + 1,
+        });
+    }
+    if total < m + 1 {
+        return Err(SmoteError::InvalidParams(format!(
+            "m_neighbors = {m} needs more than {m} points, the input has {total}"
+        )));
+    }
+    Ok(())
+}
+
+/// Positions among the class's `rows` (whose points are `members`) of the points in
+/// danger: at least half, but not all, of the m nearest points of `everything` are foreign.
+fn in_danger(
+    everything: &Array2<f64>,
+    members: ArrayView2<f64>,
+    rows: &[usize],
+    y: ArrayView1<usize>,
+    label: usize,
+    m: usize,
+) -> Result<Vec<usize>, SmoteError> {
+    let around = k_nearest(everything, members, m, Some(rows))?;
+    Ok((0..rows.len())
+        .filter(|&i| {
+            let foreign = around.of(i).iter().filter(|&&j| y[j] != label).count();
+            2 * foreign >= m && foreign < m
+        })
+        .collect())
+}
+
+/// How many of a class's `count` new points interpolate towards its own class: all of them
+/// in variant 1, a Beta(10, 10) share in variant 2 (the rest go towards other classes).
+fn same_class_share(kind: BorderlineKind, count: usize, rng: &mut Xoshiro256PlusPlus) -> usize {
+    match kind {
+        BorderlineKind::One => count,
+        BorderlineKind::Two => {
+            let (a, b) = (gamma10(rng), gamma10(rng));
+            ((a / (a + b) * (count + 1) as f64) as usize).min(count)
+        }
+    }
+}
+
 impl Oversample for BorderlineSmote {
     fn resample(&self, x: ArrayView2<f64>, y: ArrayView1<usize>) -> Result<Resampled, SmoteError> {
         let p = &self.0;
@@ -116,42 +166,16 @@ impl Oversample for BorderlineSmote {
         let everything = x.to_owned();
         for (label, count) in classes.targets(&p.strategy) {
             let rows = &classes.by_label[&label];
-            let (n, k, m) = (rows.len(), p.k_neighbors, p.m_neighbors);
-            if n < k + 1 {
-                return Err(SmoteError::TooFewSamples {
-                    class: label,
-                    n,
-                    k,
-                    needed: k + 1,
-                });
-            }
-            if x.nrows() < m + 1 {
-                return Err(SmoteError::InvalidParams(format!(
-                    "m_neighbors = {m} needs more than {m} points, the input has {}",
-                    x.nrows()
-                )));
-            }
+            let (k, m) = (p.k_neighbors, p.m_neighbors);
+            check_sizes(label, rows.len(), k, m, x.nrows())?;
             let members = select_rows(x, rows);
-            // Danger: at least half, but not all, of the m nearest points are foreign.
-            let around = k_nearest(&everything, members.view(), m, Some(rows))?;
-            let danger: Vec<usize> = (0..n)
-                .filter(|&i| {
-                    let foreign = around.of(i).iter().filter(|&&j| y[j] != label).count();
-                    2 * foreign >= m && foreign < m
-                })
-                .collect();
+            let danger = in_danger(&everything, members.view(), rows, y, label, m)?;
             if danger.is_empty() {
                 continue;
             }
             let at_risk = select_rows(members.view(), &danger);
             let same = k_nearest(&members, at_risk.view(), k, Some(&danger))?;
-            let same_class_count = match p.kind {
-                BorderlineKind::One => count,
-                BorderlineKind::Two => {
-                    let (a, b) = (gamma10(&mut rng), gamma10(&mut rng));
-                    ((a / (a + b) * (count + 1) as f64) as usize).min(count)
-                }
-            };
+            let same_class_count = same_class_share(p.kind, count, &mut rng);
             for _ in 0..same_class_count {
                 let j = rng.random_range(0..danger.len() * k);
                 let (d, which) = (j / k, j % k);
