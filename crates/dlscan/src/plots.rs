@@ -149,12 +149,12 @@ fn draw_histograms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Run
             .margin(8)
             .x_label_area_size(30)
             .y_label_area_size(45)
-            .caption(&data.names[d], ("sans-serif", 16))
+            .caption(&data.names[d], ("sans-serif", 22))
             .build_cartesian_2d(range.0..range.1, 0.0..top));
         t!(chart
             .configure_mesh()
             .y_desc("fraction")
-            .label_style(("sans-serif", 11))
+            .label_style(("sans-serif", 15))
             .draw());
         let width = (range.1 - range.0) / bins as f64;
         let bar = |h: &[f64], style: ShapeStyle| -> Vec<Rectangle<(f64, f64)>> {
@@ -177,7 +177,7 @@ fn draw_histograms<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Run
                 .configure_series_labels()
                 .background_style(WHITE.mix(0.8))
                 .border_style(BLACK)
-                .label_font(("sans-serif", 11))
+                .label_font(("sans-serif", 15))
                 .draw());
         }
     }
@@ -198,7 +198,7 @@ fn draw_scatter<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunDat
         for j in 0..k {
             let panel = &panels[i * k + j];
             if i == j {
-                t!(panel.draw(&Text::new(data.names[i].clone(), (10, 10), ("sans-serif", 16))));
+                t!(panel.draw(&Text::new(data.names[i].clone(), (10, 10), ("sans-serif", 22))));
                 continue;
             }
             let (rx, ry) = (data.ranges[j], data.ranges[i]);
@@ -212,7 +212,7 @@ fn draw_scatter<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunDat
                 .disable_mesh()
                 .x_labels(3)
                 .y_labels(3)
-                .label_style(("sans-serif", 9))
+                .label_style(("sans-serif", 12))
                 .draw());
             let (xs, ys) = (&data.columns[j], &data.columns[i]);
             t!(chart.draw_series(thin(xs.len(), 4000).map(|p| Pixel::new((xs[p], ys[p]), ALL.mix(0.5)))));
@@ -298,7 +298,7 @@ fn draw_density<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunDat
             .y_label_area_size(40)
             .caption(
                 format!("in target: {} vs {}", data.names[b], data.names[a]),
-                ("sans-serif", 14)
+                ("sans-serif", 19)
             )
             .build_cartesian_2d(ra.0..ra.1, rb.0..rb.1));
         t!(chart
@@ -306,7 +306,7 @@ fn draw_density<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunDat
             .disable_mesh()
             .x_desc(&data.names[a])
             .y_desc(&data.names[b])
-            .label_style(("sans-serif", 10))
+            .label_style(("sans-serif", 14))
             .draw());
         let (wa, wb) = ((ra.1 - ra.0) / n as f64, (rb.1 - rb.0) / n as f64);
         if max > 0.0 {
@@ -348,7 +348,7 @@ fn draw_convergence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ru
         .margin(15)
         .x_label_area_size(40)
         .y_label_area_size(60)
-        .caption("in-target points against oracle calls", ("sans-serif", 20))
+        .caption("in-target points against oracle calls", ("sans-serif", 27))
         .build_cartesian_2d(0.0..max_calls, 0.0..max_hits * 1.05));
     t!(chart
         .configure_mesh()

@@ -38,6 +38,7 @@
 //! assert!((summary.efficiency - std::f64::consts::PI / 16.0).abs() < 0.03);
 //! ```
 
+pub mod coverage;
 mod error;
 pub mod evaluator;
 mod guided;
@@ -54,7 +55,7 @@ mod target;
 
 pub use error::ScanError;
 pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
-pub use guided::{Guided, GuidedSettings, Selection};
+pub use guided::{AutoSigma, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
 pub use run_dir::write_atomically;
 pub use scanner::{

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ScanError;
-use crate::guided::{GuidedSettings, Selection};
+use crate::guided::{GuidedSettings, LocalSigma, Selection};
 use crate::scanner::ScanSettings;
 use crate::strategy::{InitialSampling, Strategy, Uniform};
 use crate::target::BoundTarget;
@@ -50,7 +50,10 @@ impl StrategyKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Transform {
+    /// Log when the first fit's values are all positive and span two orders of magnitude
+    /// or more, else identity.
     #[default]
+    Auto,
     Identity,
     /// Fit log(y): for outputs spanning orders of magnitude (needs y > 0).
     Log,
@@ -117,8 +120,8 @@ pub struct ScanOptions {
     pub vegas_fraction: Option<f64>,
     /// Share of the candidates drawn as Gaussian steps around in-target points.
     pub local_fraction: Option<f64>,
-    /// Their width, as a fraction of the box.
-    pub local_sigma: Option<f64>,
+    /// Their width, as a fraction of the box, or "auto".
+    pub local_sigma: Option<LocalSigma>,
     /// Share of each batch drawn uniformly, for exploration.
     pub random_fraction: Option<f64>,
     pub selection: Option<Selection>,
@@ -128,7 +131,9 @@ pub struct ScanOptions {
     pub region_link: Option<f64>,
     /// Classifier strategies: balance the training sets with SMOTE (k neighbours).
     pub smote_k: Option<usize>,
-    /// Regressor strategy: the outputs to predict.
+    /// Learn where the oracle fails (once it has) and weigh candidates by P(success).
+    pub learn_failures: Option<bool>,
+    /// Regressor strategy: the outputs to predict (default: every output the target reads).
     pub regress: Option<Vec<RegressOptions>>,
     pub network: Option<NetworkOptions>,
 }
@@ -164,6 +169,7 @@ impl ScanOptions {
         flag("selection", self.selection.is_some(), guided);
         flag("threshold", self.threshold.is_some(), guided);
         flag("region_link", self.region_link.is_some(), guided);
+        flag("learn_failures", self.learn_failures.is_some(), guided);
         flag(
             "smote_k",
             self.smote_k.is_some(),
@@ -206,10 +212,10 @@ impl ScanOptions {
             return Ok(());
         }
         self.guided_settings().check()?;
-        if self.strategy == StrategyKind::MlpRegressor && self.regress.as_ref().is_none_or(Vec::is_empty) {
+        if self.strategy == StrategyKind::MlpRegressor && self.regress.as_ref().is_some_and(Vec::is_empty) {
             return Err(ScanError::setting(
                 "regress",
-                "the mlp-regressor strategy needs the outputs to predict: regress = [{ output = \"NAME\" }]",
+                "is empty: name the outputs to predict, or leave it out to predict every output the target reads",
             ));
         }
         if self.smote_k == Some(0) {
@@ -231,9 +237,9 @@ impl ScanOptions {
         }
     }
 
-    /// Candidate, proposal and selection settings, DLScanner's defaults where unset.
+    /// Candidate, proposal and selection settings, [`GuidedSettings::defaults`] where unset.
     pub fn guided_settings(&self) -> GuidedSettings {
-        let base = GuidedSettings::dlscanner(self.scan_settings(0).batch_size);
+        let base = GuidedSettings::defaults(self.scan_settings(0).batch_size);
         GuidedSettings {
             candidates: self.candidates.unwrap_or(base.candidates),
             vegas_fraction: self.vegas_fraction.unwrap_or(base.vegas_fraction),
@@ -253,7 +259,7 @@ impl ScanOptions {
             return Ok(Box::new(Uniform));
         }
         let surrogate = self.surrogate(ctx)?;
-        Ok(Box::new(crate::guided::Guided::new(surrogate, self.guided_settings())?))
+        Ok(Box::new(self.guided(ctx, surrogate)?))
     }
 }
 
@@ -275,6 +281,14 @@ impl ScanOptions {
     }
 
     fn surrogate(&self, _: StrategyContext<'_>) -> Result<Box<dyn crate::surrogate::Surrogate>, ScanError> {
+        Err(self.missing_feature())
+    }
+
+    fn guided(
+        &self,
+        _: StrategyContext<'_>,
+        _: Box<dyn crate::surrogate::Surrogate>,
+    ) -> Result<crate::guided::Guided, ScanError> {
         Err(self.missing_feature())
     }
 }

@@ -53,6 +53,8 @@ pub struct ProposalReport {
     pub validation_metric: Option<f64>,
     /// Candidates the surrogate predicted in target.
     pub predicted_in_target: Option<usize>,
+    /// Width of the local proposals, as a fraction of the box.
+    pub local_sigma: Option<f64>,
 }
 
 /// A proposed batch: points in the unit cube (row-major) and why each was chosen.

@@ -181,6 +181,36 @@ impl BoundTarget {
     }
 
     /// Judge one point's outputs; `None` outputs mean the oracle failed.
+    /// How close `out` comes to meeting the range conditions: 1 inside them all, else the
+    /// product over missed ranges of exp(-½ (miss / width)²), the width being the range's
+    /// (a tenth of the bound's magnitude for a one-sided range). Ranks near misses.
+    pub fn closeness(&self, out: &[f64]) -> f64 {
+        self.ranges
+            .iter()
+            .map(|&(i, lo, hi)| {
+                let v = out[i];
+                let miss = if v <= lo {
+                    lo - v
+                } else if v >= hi {
+                    v - hi
+                } else {
+                    return 1.0;
+                };
+                let width = if (hi - lo).is_finite() {
+                    hi - lo
+                } else {
+                    let bound = if lo.is_finite() { lo } else { hi };
+                    (0.1 * bound.abs()).max(f64::MIN_POSITIVE)
+                };
+                if miss.is_nan() {
+                    0.0
+                } else {
+                    (-0.5 * (miss / width).powi(2)).exp()
+                }
+            })
+            .product()
+    }
+
     pub fn judge(&self, outputs: Option<&[f64]>) -> Verdict {
         let Some(out) = outputs else {
             return Verdict {

@@ -106,6 +106,11 @@ impl MlpRegressor {
     }
 
     /// Predicted targets for each row of `x`, in chunks without gradients.
+    /// How the targets are transformed before fitting (fixed at the first fit).
+    pub fn target_transform(&self) -> TargetTransform {
+        self.target.transform
+    }
+
     pub fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>, SurrogateError> {
         let f = &self.fitted;
         set_threads(f.params.threads);

@@ -11,6 +11,8 @@
 //! nan = 0.0           # fraction of points returning NaN
 //! error = 0.0         # fraction of points reporting a failure
 //! panic = 0.0         # fraction of points panicking
+//! region = [[-40.0, 0.0], [-40.0, 40.0], [-40.0, 40.0]]  # every point in this box fails,
+//!                     # like a spectrum generator rejecting a corner of parameter space
 //! ```
 //!
 //! | function | inputs | outputs | usual box and target |
@@ -46,6 +48,8 @@ struct Faults {
     error: f64,
     #[serde(default)]
     panic: f64,
+    /// A box (min, max per input) where every point fails.
+    region: Option<Vec<[f64; 2]>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -130,6 +134,14 @@ impl FromConfig for Toy {
                 ));
             }
         }
+        if let Some(region) = &c.faults.region
+            && region.len() != n_inputs
+        {
+            return Err(format!(
+                "toy configuration: `faults.region` gives {} ranges for {n_inputs} inputs",
+                region.len()
+            ));
+        }
         let centres = c
             .centres
             .unwrap_or_else(|| vec![[-5.0, -5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 5.0]]);
@@ -175,6 +187,11 @@ impl Oracle for Toy {
             std::thread::sleep(cost);
         }
         let f = &self.faults;
+        if let Some(region) = &f.region
+            && x.iter().zip(region).all(|(v, [lo, hi])| v >= lo && v <= hi)
+        {
+            return Err(PointFailure::Failed("the point lies in the failing region".into()));
+        }
         if f.nan + f.error + f.panic > 0.0 {
             let u = point_hash(x);
             if u < f.nan {
@@ -281,6 +298,15 @@ mod tests {
         ] {
             assert!(Toy::from_config(bad).is_err(), "accepted: {bad}");
         }
+    }
+
+    #[test]
+    fn points_in_the_failing_region_fail() {
+        let mut t = toy("function = \"F_2d\"\n[faults]\nregion = [[0.0, 10.0], [0.0, 40.0]]");
+        let mut out = [0.0];
+        assert!(t.evaluate(&[5.0, 20.0], &mut out).is_err());
+        assert!(t.evaluate(&[15.0, 20.0], &mut out).is_ok());
+        assert!(Toy::from_config("[faults]\nregion = [[0.0, 1.0]]").is_err());
     }
 
     #[test]

@@ -26,12 +26,21 @@ pub struct IterationRecord {
     pub surrogate_in_target: u64,
     /// Precision of the surrogate's points (in target / chosen), when it chose any.
     pub precision_surrogate: Option<f64>,
+    /// The surrogate's points the oracle failed on (failed, NaN or timed out), and their
+    /// share of its points.
+    #[serde(default)]
+    pub surrogate_failures: u64,
+    #[serde(default)]
+    pub failure_share_surrogate: Option<f64>,
     /// Uniform points (exploration, fill-up, initial sample), and how many were in target.
     pub random_points: u64,
     pub random_in_target: u64,
     pub precision_random: Option<f64>,
     /// Candidates the surrogate predicted in target.
     pub predicted_in_target: Option<usize>,
+    /// Width of the local proposals, as a fraction of the box.
+    #[serde(default)]
+    pub local_sigma: Option<f64>,
     /// Surrogate's final training loss and held-out metric.
     pub training_loss: Option<f64>,
     pub validation_metric: Option<f64>,
@@ -59,6 +68,7 @@ impl IterationRecord {
         let surrogate = |p: &PointRecord| p.origin == Origin::Surrogate;
         let surrogate_points = count(&surrogate);
         let surrogate_in_target = count(&|p| surrogate(p) && p.in_target);
+        let surrogate_failures = count(&|p| surrogate(p) && p.status != Status::Ok);
         let random_points = points.len() as u64 - surrogate_points;
         let random_in_target = count(&|p| !surrogate(p) && p.in_target);
         let ratio = |a: u64, b: u64| (b > 0).then(|| a as f64 / b as f64);
@@ -72,10 +82,13 @@ impl IterationRecord {
             surrogate_points,
             surrogate_in_target,
             precision_surrogate: ratio(surrogate_in_target, surrogate_points),
+            surrogate_failures,
+            failure_share_surrogate: ratio(surrogate_failures, surrogate_points),
             random_points,
             random_in_target,
             precision_random: ratio(random_in_target, random_points),
             predicted_in_target: report.predicted_in_target,
+            local_sigma: report.local_sigma,
             training_loss: report.training_loss,
             validation_metric: report.validation_metric,
             seconds_training: report.seconds_training,
@@ -207,6 +220,7 @@ mod tests {
         assert_eq!((r.oracle_calls, r.new_in_target, r.failures), (5, 2, 2));
         assert_eq!((r.surrogate_points, r.surrogate_in_target), (4, 2));
         assert_eq!(r.precision_surrogate, Some(0.5));
+        assert_eq!((r.surrogate_failures, r.failure_share_surrogate), (1, Some(0.25)));
         assert_eq!((r.random_points, r.random_in_target), (1, 0));
         assert_eq!(r.precision_random, Some(0.0));
         assert_eq!(r.predicted_in_target, Some(42));

@@ -1,9 +1,10 @@
 //! Resolving the network settings to the surrogate crates' parameter types.
 
-use surrogate_mlp::{LrSchedule, MlpParams, TargetTransform};
+use surrogate_mlp::{LrSchedule, MlpParams};
 
 use super::{NetworkOptions, ScanOptions, Schedule, StrategyContext, StrategyKind, Transform};
 use crate::error::ScanError;
+use crate::guided::Guided;
 use crate::surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate, Surrogate};
 
 /// The scanner's network defaults where they differ from `MlpParams::default`: larger
@@ -12,15 +13,6 @@ use crate::surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate,
 const SCAN_LEARNING_RATE: f64 = 2e-3;
 const SCAN_BATCH_SIZE: usize = 1024;
 const COSINE_FINAL_FACTOR: f64 = 0.05;
-
-impl From<Transform> for TargetTransform {
-    fn from(t: Transform) -> Self {
-        match t {
-            Transform::Identity => TargetTransform::Identity,
-            Transform::Log => TargetTransform::Log,
-        }
-    }
-}
 
 impl NetworkOptions {
     /// The MLP parameters: these options over the scanner's defaults.
@@ -118,24 +110,32 @@ impl ScanOptions {
                 )?)
             }
             StrategyKind::MlpRegressor => {
-                let outputs = self
-                    .regress
-                    .iter()
-                    .flatten()
-                    .map(|r| {
-                        let i = ctx.output_names.iter().position(|n| *n == r.output).ok_or_else(|| {
-                            ScanError::setting(
-                                "regress",
-                                format!(
-                                    "output `{}` is not an output of the oracle ({})",
-                                    r.output,
-                                    ctx.output_names.join(", ")
-                                ),
-                            )
-                        })?;
-                        Ok((i, r.transform.into()))
-                    })
-                    .collect::<Result<Vec<_>, ScanError>>()?;
+                let outputs = match &self.regress {
+                    // By default every output the target reads, each transformed as its
+                    // values suggest.
+                    None => ctx
+                        .target
+                        .outputs_read()
+                        .into_iter()
+                        .map(|i| (i, Transform::Auto))
+                        .collect(),
+                    Some(list) => list
+                        .iter()
+                        .map(|r| {
+                            let i = ctx.output_names.iter().position(|n| *n == r.output).ok_or_else(|| {
+                                ScanError::setting(
+                                    "regress",
+                                    format!(
+                                        "output `{}` is not an output of the oracle ({})",
+                                        r.output,
+                                        ctx.output_names.join(", ")
+                                    ),
+                                )
+                            })?;
+                            Ok((i, r.transform))
+                        })
+                        .collect::<Result<Vec<_>, ScanError>>()?,
+                };
                 Box::new(RegressorSurrogate::new(
                     outputs,
                     net.mlp_params(ctx.seed),
@@ -144,5 +144,22 @@ impl ScanOptions {
                 )?)
             }
         })
+    }
+}
+
+impl ScanOptions {
+    /// The guided strategy around `surrogate`, learning where the oracle fails unless
+    /// `learn_failures = false`: an MLP classifier of success on every point (balanced
+    /// classes, the same network settings).
+    pub(super) fn guided(&self, ctx: StrategyContext<'_>, surrogate: Box<dyn Surrogate>) -> Result<Guided, ScanError> {
+        let guided = Guided::new(surrogate, self.guided_settings())?;
+        if self.learn_failures == Some(false) {
+            return Ok(guided);
+        }
+        let params = self
+            .network()
+            .mlp_params(surrogate_mlp::toolkit::split_seed(ctx.seed, 1));
+        let model = ClassifierSurrogate::new(ctx.dim, ClassifierModel::Mlp(params), None, ctx.seed)?;
+        Ok(guided.with_failure_model(Box::new(model)))
     }
 }

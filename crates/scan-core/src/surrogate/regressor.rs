@@ -5,6 +5,8 @@ use std::path::Path;
 use ndarray::{Array1, ArrayView2};
 use surrogate_mlp::{MlpParams, MlpRegressor, TargetTransform};
 
+use crate::settings::Transform;
+
 use super::{Surrogate, TrainInfo, TrainingSet};
 use crate::error::ScanError;
 use crate::target::BoundTarget;
@@ -14,7 +16,7 @@ use crate::target::BoundTarget;
 /// ranges), else 1 or 0. Every output the target reads must be regressed.
 #[derive(Debug)]
 pub struct RegressorSurrogate {
-    outputs: Vec<(usize, TargetTransform)>,
+    outputs: Vec<(usize, Transform)>,
     params: MlpParams,
     target: BoundTarget,
     n_outputs: usize,
@@ -24,7 +26,7 @@ pub struct RegressorSurrogate {
 impl RegressorSurrogate {
     /// `outputs`: (index into the oracle outputs, transform) of each regressed output.
     pub fn new(
-        outputs: Vec<(usize, TargetTransform)>,
+        outputs: Vec<(usize, Transform)>,
         params: MlpParams,
         target: BoundTarget,
         n_outputs: usize,
@@ -64,6 +66,10 @@ impl Surrogate for RegressorSurrogate {
         let mut info = TrainInfo::default();
         for (k, &(column, transform)) in self.outputs.iter().enumerate() {
             let values = data.outputs.column(column);
+            let transform = match self.models.get(k) {
+                Some(m) => m.target_transform(),
+                None => resolve(transform, values, data.ok),
+            };
             // Only points with a usable value (log needs a positive one).
             let keep: Vec<usize> = (0..values.len())
                 .filter(|&i| {
@@ -125,13 +131,34 @@ impl Surrogate for RegressorSurrogate {
                 for ((column, _), p) in self.outputs.iter().zip(&predictions) {
                     row[*column] = p[i];
                 }
-                let verdict = self.target.judge(Some(&row));
-                match verdict.likelihood {
-                    Some(l) if verdict.in_target || self.target.ranges_hold(&row) => l,
-                    Some(_) => 0.0,
-                    None => f64::from(u8::from(verdict.in_target)),
-                }
+                // In the ranges: the predicted likelihood (or 1); a near miss ranks below any
+                // hit, by how close it comes.
+                let closeness = self.target.closeness(&row);
+                let ranges = if closeness >= 1.0 { 1.0 } else { 0.5 * closeness };
+                ranges * self.target.judge(Some(&row)).likelihood.unwrap_or(1.0)
             })
             .collect())
+    }
+}
+
+/// The transform of a regressed output: an explicit one, or for `Auto` log when the usable
+/// values are all positive and span two orders of magnitude or more.
+fn resolve(transform: Transform, values: ndarray::ArrayView1<f64>, ok: ndarray::ArrayView1<bool>) -> TargetTransform {
+    match transform {
+        Transform::Identity => TargetTransform::Identity,
+        Transform::Log => TargetTransform::Log,
+        Transform::Auto => {
+            let usable = values
+                .iter()
+                .zip(ok)
+                .filter(|(v, ok)| **ok && v.is_finite())
+                .map(|(v, _)| *v);
+            let (lo, hi) = usable.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            if lo > 0.0 && hi >= 100.0 * lo {
+                TargetTransform::Log
+            } else {
+                TargetTransform::Identity
+            }
+        }
     }
 }

@@ -1,0 +1,125 @@
+//! The candidates a batch is picked from: uniform points, Gaussian steps around the
+//! in-target points found so far, and draws from a VEGAS map of the points.
+
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rand::RngExt;
+use rand_distr::StandardNormal;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use vegas_map::{AdaptiveMap, TrainingParams};
+
+use super::Found;
+use super::settings::{GuidedSettings, LocalSigma};
+use crate::coverage::median_nn_distance;
+use crate::error::ScanError;
+use crate::history::History;
+use crate::strategy::uniform_points;
+
+/// Bounds of the automatic local width (fractions of the box): below, steps would only
+/// duplicate points; above, they would no longer be local.
+const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
+/// Found points the automatic width is estimated from (a uniform subsample beyond).
+const AUTO_SIGMA_SAMPLE: usize = 20_000;
+
+/// What drawing the candidates produced.
+pub(super) struct Candidates {
+    pub points: Array2<f64>,
+    pub seconds_vegas: f64,
+    /// The local width used, when local steps were drawn.
+    pub local_sigma: Option<f64>,
+}
+
+/// The local width for this history: fixed, or twice the median nearest-neighbour distance
+/// among (a sample of) the in-target points.
+fn local_width(
+    setting: LocalSigma,
+    history: &History,
+    found: &Found,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<f64, ScanError> {
+    let LocalSigma::Auto(_) = setting else {
+        let LocalSigma::Fixed(s) = setting else { unreachable!() };
+        return Ok(s);
+    };
+    let d = history.dim();
+    let ids: Vec<usize> = if found.ids.len() > AUTO_SIGMA_SAMPLE {
+        rand::seq::index::sample(rng, found.ids.len(), AUTO_SIGMA_SAMPLE)
+            .into_iter()
+            .map(|i| found.ids[i])
+            .collect()
+    } else {
+        found.ids.clone()
+    };
+    let rows: Vec<f64> = ids
+        .iter()
+        .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
+        .collect();
+    let points = Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d");
+    let mut nn = median_nn_distance(points.view())?;
+    // A subsample is sparser than the whole: scale its spacing back to the full count.
+    nn *= (ids.len() as f64 / found.ids.len().max(1) as f64).powf(1.0 / d as f64);
+    let (lo, hi) = AUTO_SIGMA_RANGE;
+    Ok(if nn.is_finite() { (2.0 * nn).clamp(lo, hi) } else { hi })
+}
+
+/// L candidates: uniform, then the local share (Gaussian steps around found points), then
+/// the VEGAS share drawn through a map adapted to the points weighted by likelihood (when
+/// the target has one) or in-target flag.
+///
+/// With regions, each local step starts from a point of a region drawn uniformly, so a
+/// region just found gets as many candidates as one holding thousands of points.
+pub(super) fn draw(
+    settings: &GuidedSettings,
+    history: &History,
+    found: &Found,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<Candidates, ScanError> {
+    let (l, d) = (settings.candidates, history.dim());
+    let n_vegas = ((settings.vegas_fraction * l as f64).round() as usize).min(l);
+    let n_local = ((settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
+    let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
+    let mut local_sigma = None;
+    if n_local > 0 && !found.ids.is_empty() {
+        let unit = history.unit();
+        let sigma = local_width(settings.local_sigma, history, found, rng)?;
+        local_sigma = Some(sigma);
+        let start = l - n_vegas - n_local;
+        for r in start..start + n_local {
+            let base = match &found.members {
+                Some(members) => {
+                    let m = &members[rng.random_range(0..members.len())];
+                    found.ids[m[rng.random_range(0..m.len())]]
+                }
+                None => found.ids[rng.random_range(0..found.ids.len())],
+            };
+            for c in 0..d {
+                let z: f64 = rng.sample(StandardNormal);
+                cand[[r, c]] = (unit[base * d + c] + sigma * z).clamp(0.0, 1.0 - f64::EPSILON);
+            }
+        }
+    }
+    let started = Instant::now();
+    if n_vegas > 0 && history.len() >= 20 {
+        let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let likelihood = history.likelihood();
+        let weights: Array1<f64> = (0..history.len())
+            .map(|i| match likelihood[i] {
+                l if l.is_finite() && l > 0.0 => l,
+                _ => f64::from(u8::from(history.in_target()[i])),
+            })
+            .collect();
+        if weights.iter().any(|w| *w > 0.0) {
+            let mut map = AdaptiveMap::uniform(&vec![(0.0, 1.0); d], 100)?;
+            map.adapt_to_samples(unit, weights.view(), &TrainingParams::default())?;
+            let mut jac = Array1::zeros(n_vegas);
+            let mut tail = cand.slice_mut(ndarray::s![l - n_vegas.., ..]);
+            map.sample_into(tail.view_mut(), jac.view_mut(), rng)?;
+        }
+    }
+    Ok(Candidates {
+        points: cand,
+        seconds_vegas: started.elapsed().as_secs_f64(),
+        local_sigma,
+    })
+}

@@ -1,0 +1,263 @@
+//! The surrogate-guided strategy (DLScanner's loop, without its defects): train the
+//! surrogate on every point so far, draw L candidates — uniform, Gaussian steps around the
+//! in-target points found, and a share from a VEGAS map of the points —, score them (times
+//! the probability that the oracle succeeds there, once it has failed somewhere), and pick
+//! the batch: a fraction uniformly at random for exploration, the rest by the selection
+//! rule among the candidates predicted in target, topped up with the nearest misses when
+//! too few are.
+
+mod candidates;
+mod select;
+mod settings;
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+pub use settings::{AutoSigma, GuidedSettings, LocalSigma, Selection};
+
+use crate::coverage::nearest_distances;
+use crate::error::ScanError;
+use crate::evaluator::Status;
+use crate::history::History;
+use crate::regions::Regions;
+use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, uniform_points};
+use crate::surrogate::{Surrogate, TrainingSet};
+use select::{Scored, cell_of};
+
+/// Failed points needed before the failure model is trained: fewer say little about where
+/// the oracle fails.
+const MIN_FAILURES: usize = 5;
+
+/// The in-target points found so far and, when balancing, their regions.
+pub(super) struct Found {
+    /// History indices of the in-target points.
+    ids: Vec<usize>,
+    regions: Option<Regions>,
+    /// Per region, positions in `ids` of its points.
+    members: Option<Vec<Vec<usize>>>,
+}
+
+impl Found {
+    fn new(history: &History, region_link: Option<f64>) -> Result<Self, ScanError> {
+        let ids: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
+        let Some(link) = region_link else {
+            return Ok(Found {
+                ids,
+                regions: None,
+                members: None,
+            });
+        };
+        let regions = Regions::new(Found::rows(history, &ids).view(), link)?;
+        let mut members = vec![Vec::new(); regions.count()];
+        for (p, r) in regions.labels().iter().enumerate() {
+            members[*r].push(p);
+        }
+        Ok(Found {
+            ids,
+            regions: Some(regions),
+            members: Some(members),
+        })
+    }
+
+    /// The unit-cube rows of the history points `ids`.
+    fn rows(history: &History, ids: &[usize]) -> Array2<f64> {
+        let d = history.dim();
+        let rows: Vec<f64> = ids
+            .iter()
+            .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d")
+    }
+}
+
+/// The surrogate-guided strategy.
+pub struct Guided {
+    surrogate: Box<dyn Surrogate>,
+    /// A classifier of "the oracle succeeds here", trained once failures are seen.
+    failure_model: Option<Box<dyn Surrogate>>,
+    settings: GuidedSettings,
+    name: String,
+}
+
+impl std::fmt::Debug for Guided {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guided")
+            .field("name", &self.name)
+            .field("settings", &self.settings)
+            .field("learns_failures", &self.failure_model.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guided {
+    pub fn new(surrogate: Box<dyn Surrogate>, settings: GuidedSettings) -> Result<Self, ScanError> {
+        settings.check()?;
+        let name = if settings.vegas_fraction > 0.0 {
+            format!("{}+vegas", surrogate.name())
+        } else {
+            surrogate.name().to_string()
+        };
+        Ok(Guided {
+            surrogate,
+            failure_model: None,
+            settings,
+            name,
+        })
+    }
+
+    /// Learn where the oracle fails with `model` (a classifier: its "in target" is "the
+    /// oracle succeeded"), and weigh each candidate's score by its probability of success.
+    pub fn with_failure_model(mut self, model: Box<dyn Surrogate>) -> Self {
+        self.failure_model = Some(model);
+        self
+    }
+
+    /// Train the surrogate and, when the oracle has failed often enough, the failure model.
+    fn train(&mut self, history: &History, report: &mut ProposalReport) -> Result<bool, ScanError> {
+        let t = Instant::now();
+        let d = history.dim();
+        let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let outputs =
+            ArrayView2::from_shape((history.len(), history.n_outputs()), history.outputs()).expect("output rows");
+        let ok: Array1<bool> = history.status().iter().map(|s| *s == Status::Ok).collect();
+        let in_target = Array1::from(history.in_target().to_vec());
+        let data = TrainingSet {
+            unit,
+            in_target: in_target.view(),
+            outputs,
+            ok: ok.view(),
+        };
+        let info = self.surrogate.train(data)?;
+        let failures = ok.iter().filter(|o| !**o).count();
+        let learn_failures = failures >= MIN_FAILURES && failures < ok.len();
+        if let (true, Some(model)) = (learn_failures, self.failure_model.as_mut()) {
+            model.train(TrainingSet {
+                in_target: ok.view(),
+                ..data
+            })?;
+        }
+        report.seconds_training = t.elapsed().as_secs_f64();
+        report.training_loss = info.loss;
+        report.validation_metric = info.validation_metric;
+        Ok(learn_failures && self.failure_model.is_some())
+    }
+
+    /// Each candidate's score: the surrogate's, times P(oracle succeeds) when failures are
+    /// being learnt.
+    fn score(&self, cand: &Array2<f64>, with_failures: bool) -> Result<Array1<f64>, ScanError> {
+        let mut scores = self.surrogate.score(cand.view())?;
+        if let (true, Some(model)) = (with_failures, &self.failure_model) {
+            scores *= &model.score(cand.view())?;
+        }
+        Ok(scores)
+    }
+
+    /// `n_model` picks: the selection rule among the survivors (per region when balancing),
+    /// topped up by the same rule among the best-scored other candidates.
+    fn pick(
+        &self,
+        history: &History,
+        found: &Found,
+        cand: &Array2<f64>,
+        scores: &Array1<f64>,
+        n_model: usize,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<(Vec<usize>, usize), ScanError> {
+        let (survivors, mut misses): (Vec<usize>, Vec<usize>) =
+            (0..scores.len()).partition(|&i| scores[i] > self.settings.threshold);
+        let selection = self.settings.selection;
+        let distance = match selection {
+            Selection::Even => nearest_distances(Found::rows(history, &found.ids).view(), cand.view())?,
+            _ => Vec::new(),
+        };
+        let mut crowd: HashMap<Vec<i32>, u32> = HashMap::new();
+        if selection == Selection::Spread {
+            let unit = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("rows");
+            for &i in &found.ids {
+                *crowd.entry(cell_of(unit.row(i))).or_default() += 1;
+            }
+        }
+        let scored = Scored {
+            cand,
+            scores,
+            distance: &distance,
+            crowd: &crowd,
+        };
+        let mut picked = Vec::with_capacity(n_model);
+        for (group, k) in select::groups(found, cand, &survivors, n_model)? {
+            picked.extend(select::choose(selection, &group, k, &scored, rng)?);
+        }
+        // Too few predicted in target: the nearest misses (a few times as many as needed,
+        // best scores first) are the most promising rest, spread by the same rule.
+        let missing = n_model - picked.len();
+        if missing > 0 && !misses.is_empty() {
+            misses.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+            misses.truncate(4 * missing);
+            picked.extend(select::choose(selection, &misses, missing, &scored, rng)?);
+        }
+        picked.sort_unstable();
+        Ok((picked, survivors.len()))
+    }
+}
+
+impl Strategy for Guided {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError> {
+        let d = history.dim();
+        let mut report = ProposalReport::default();
+        let with_failures = self.train(history, &mut report)?;
+
+        let t = Instant::now();
+        let found = Found::new(history, self.settings.region_link)?;
+        let drawn = candidates::draw(&self.settings, history, &found, rng)?;
+        report.seconds_vegas = drawn.seconds_vegas;
+        report.local_sigma = drawn.local_sigma;
+        let cand = drawn.points;
+        let scores = self.score(&cand, with_failures)?;
+        let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
+        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, rng)?;
+        report.predicted_in_target = Some(survivors);
+        report.seconds_prediction = t.elapsed().as_secs_f64() - drawn.seconds_vegas;
+
+        let mut unit_out = Vec::with_capacity(n * d);
+        let mut origin = Vec::with_capacity(n);
+        for &i in &picked {
+            unit_out.extend(cand.row(i).iter());
+            origin.push(Origin::Surrogate);
+        }
+        // Exploration, plus whatever the surrogate could not fill.
+        let fill = n - picked.len();
+        unit_out.extend(uniform_points(d, fill, rng));
+        origin.extend(std::iter::repeat_n(Origin::Random, fill));
+        Ok(Proposal {
+            unit: unit_out,
+            origin,
+            report,
+        })
+    }
+
+    fn save_state(&self, dir: &std::path::Path) -> Result<(), ScanError> {
+        self.surrogate.save(dir)?;
+        match &self.failure_model {
+            Some(m) => m.save(&dir.join("failures")),
+            None => Ok(()),
+        }
+    }
+
+    fn load_state(&mut self, dir: &std::path::Path) -> Result<(), ScanError> {
+        self.surrogate.load(dir)?;
+        match self.failure_model.as_mut() {
+            Some(m) => m.load(&dir.join("failures")),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

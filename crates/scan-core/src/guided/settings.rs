@@ -1,0 +1,137 @@
+//! Settings of the surrogate-guided strategy.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::ScanError;
+
+/// How the surrogate's picks are chosen among the candidates scoring above the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Selection {
+    /// Farthest-point picks: each pick is the candidate farthest from every in-target
+    /// point found and every earlier pick (distance times score), so the batch fills the
+    /// emptiest parts of the predicted target set first and maps it evenly.
+    #[default]
+    Even,
+    /// The highest scores: the most precise, but piles points where the model is surest.
+    Top,
+    /// A uniform draw among them: follows the density of the candidates.
+    Sample,
+    /// A draw among them weighted by score / (1 + in-target points already found in the
+    /// candidate's grid cell of 6 % of the box per side).
+    Spread,
+}
+
+/// Width of the local proposals.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LocalSigma {
+    /// A fixed fraction of the box per coordinate.
+    Fixed(f64),
+    /// `"auto"`: twice the median distance between neighbouring in-target points, so steps
+    /// reach the gaps of a sparse map and stay close once the map is dense.
+    Auto(AutoSigma),
+}
+
+/// The `"auto"` marker of [`LocalSigma::Auto`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AutoSigma {
+    Auto,
+}
+
+impl Default for LocalSigma {
+    fn default() -> Self {
+        LocalSigma::Auto(AutoSigma::Auto)
+    }
+}
+
+/// Settings of [`super::Guided`], validated by [`GuidedSettings::check`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuidedSettings {
+    /// Candidates scored per iteration (L).
+    pub candidates: usize,
+    /// Fraction of the candidates drawn from the VEGAS map (0 disables it).
+    pub vegas_fraction: f64,
+    /// Fraction of the candidates drawn as Gaussian steps around in-target points found so
+    /// far (0 disables it).
+    pub local_fraction: f64,
+    /// Width of those steps.
+    pub local_sigma: LocalSigma,
+    /// Fraction of each batch drawn uniformly, for exploration.
+    pub random_fraction: f64,
+    pub selection: Selection,
+    /// A candidate counts as predicted in target when its score exceeds this.
+    pub threshold: f64,
+    /// Balance the picks across the disconnected target regions found so far: in-target
+    /// points closer than this (Euclidean distance in the unit cube) form one region, and
+    /// each batch goes to the regions holding the fewest in-target points first (candidates
+    /// far from every found point count as one more region, as full as the emptiest one).
+    /// Within a region the selection rule orders the candidates. `None` disables it.
+    pub region_link: Option<f64>,
+}
+
+impl GuidedSettings {
+    /// The defaults for a batch of `k` points: L = 100·K candidates, half of them local
+    /// steps of automatic width, a tenth from the VEGAS map; a tenth of each batch uniform;
+    /// even (farthest-point) selection above score 0.5.
+    pub fn defaults(k: usize) -> Self {
+        GuidedSettings {
+            candidates: 100 * k,
+            vegas_fraction: 0.1,
+            local_fraction: 0.5,
+            local_sigma: LocalSigma::default(),
+            random_fraction: 0.1,
+            selection: Selection::Even,
+            threshold: 0.5,
+            region_link: None,
+        }
+    }
+
+    /// DLScanner's settings for a batch of `k` points: L = 100·K, VEGAS fraction 0.1,
+    /// random fraction 0.1, no local steps, a uniform draw above score 0.5.
+    pub fn dlscanner(k: usize) -> Self {
+        GuidedSettings {
+            local_fraction: 0.0,
+            local_sigma: LocalSigma::Fixed(0.01),
+            selection: Selection::Sample,
+            ..GuidedSettings::defaults(k)
+        }
+    }
+
+    /// Check every setting; the error names the key.
+    pub fn check(&self) -> Result<(), ScanError> {
+        if self.candidates == 0 {
+            return Err(ScanError::setting("candidates", "must be at least 1"));
+        }
+        for (name, v) in [
+            ("vegas_fraction", self.vegas_fraction),
+            ("local_fraction", self.local_fraction),
+            ("random_fraction", self.random_fraction),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(ScanError::setting(name, format!("{v} must lie in [0, 1]")));
+            }
+        }
+        if let LocalSigma::Fixed(s) = self.local_sigma
+            && !(s > 0.0 && s.is_finite())
+        {
+            return Err(ScanError::setting(
+                "local_sigma",
+                format!("{s} must be a positive fraction of the box, or \"auto\""),
+            ));
+        }
+        if !self.threshold.is_finite() {
+            return Err(ScanError::setting("threshold", "must be a number"));
+        }
+        if let Some(link) = self.region_link
+            && !(link > 0.0 && link.is_finite())
+        {
+            return Err(ScanError::setting(
+                "region_link",
+                format!("{link} must be a positive distance"),
+            ));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,260 @@
+//! Tests of the candidate and selection rules with a surrogate that scores every candidate 1.
+
+use super::*;
+use crate::history::PointRecord;
+use crate::surrogate::TrainInfo;
+use ndarray::ArrayView2;
+use rand::SeedableRng;
+use std::path::Path;
+
+/// Scores every candidate 1: isolates the selection rule.
+struct Flat;
+
+impl Surrogate for Flat {
+    fn name(&self) -> &str {
+        "flat"
+    }
+    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        Ok(TrainInfo::default())
+    }
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        Ok(Array1::ones(unit.nrows()))
+    }
+    fn save(&self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+}
+
+/// A history of in-target points at these unit-square positions.
+fn found_at(points: impl Iterator<Item = [f64; 2]>) -> History {
+    let mut h = History::new(2, 1);
+    for (i, u) in points.enumerate() {
+        let r = PointRecord {
+            id: i as u64,
+            iteration: 0,
+            origin: Origin::Initial,
+            x: u.to_vec(),
+            outputs: vec![1.0],
+            likelihood: None,
+            status: Status::Ok,
+            in_target: true,
+            message: None,
+        };
+        h.push(&r, &u);
+    }
+    h
+}
+
+/// 200 in-target points crowded in the left tenth of the square.
+fn crowded_history() -> History {
+    found_at((0..200).map(|i| [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0]))
+}
+
+/// 20 000 uniform candidates, every pick by the surrogate.
+fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
+    let settings = GuidedSettings {
+        candidates: 20_000,
+        vegas_fraction: 0.0,
+        local_fraction: 0.0,
+        local_sigma: LocalSigma::Fixed(0.01),
+        random_fraction: 0.0,
+        selection,
+        threshold: 0.5,
+        region_link,
+    };
+    Guided::new(Box::new(Flat), settings).unwrap()
+}
+
+fn left_share(selection: Selection) -> f64 {
+    let mut g = surrogate_only(selection, None);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let p = g.propose(&crowded_history(), 2000, &mut rng).unwrap();
+    assert_eq!(p.unit.len(), 4000);
+    assert!(p.origin.iter().all(|o| *o == Origin::Surrogate));
+    // Share of picks in grid cells that already hold found points.
+    let h = crowded_history();
+    let occupied: std::collections::HashSet<Vec<i32>> = (0..h.len())
+        .map(|i| cell_of(ArrayView2::from_shape((h.len(), 2), h.unit()).unwrap().row(i)))
+        .collect();
+    p.unit
+        .chunks(2)
+        .filter(|u| occupied.contains(&cell_of(ndarray::aview1(u))))
+        .count() as f64
+        / 2000.0
+}
+
+#[test]
+fn spread_avoids_regions_already_found() {
+    let sample = left_share(Selection::Sample);
+    let spread = left_share(Selection::Spread);
+    // 10 cells of 0.06 × 0.06 hold the found points: 3.6 % of the square.
+    assert!((sample - 0.036).abs() < 0.015, "uniform among equals: {sample}");
+    assert!(
+        spread < sample / 5.0,
+        "spread keeps away from crowded cells: {spread} vs {sample}"
+    );
+}
+
+/// Found points: 200 packed around (0.2, 0.2), 10 around (0.8, 0.8).
+fn lopsided_history() -> History {
+    let centres = std::iter::repeat_n([0.2, 0.2], 200).chain(std::iter::repeat_n([0.8, 0.8], 10));
+    found_at(centres.enumerate().map(|(i, c)| {
+        let a = i as f64 * 2.399; // golden-angle spiral inside a disc of radius 0.03
+        let r = 0.03 * ((i % 200) as f64 / 200.0).sqrt();
+        [c[0] + r * a.cos(), c[1] + r * a.sin()]
+    }))
+}
+
+#[test]
+fn balancing_fills_the_emptiest_regions_first() {
+    let mut g = surrogate_only(Selection::Sample, Some(0.1));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+    let h = lopsided_history();
+    let p = g.propose(&h, 300, &mut rng).unwrap();
+    // Within the link length of one of the points around centre c.
+    let near = |u: &[f64], c: f64| {
+        h.unit()
+            .chunks(2)
+            .filter(|f| (f[0] - c).abs() < 0.05)
+            .any(|f| (u[0] - f[0]).hypot(u[1] - f[1]) <= 0.1)
+    };
+    let crowded = p.unit.chunks(2).filter(|u| near(u, 0.2)).count();
+    let sparse = p.unit.chunks(2).filter(|u| near(u, 0.8)).count();
+    // Levels: the unexplored rest counts as full as the sparse region (10); both rise
+    // together by 150 each; the crowded region (200) gets nothing.
+    assert_eq!(crowded, 0);
+    assert_eq!(sparse, 150);
+    assert_eq!(300 - crowded - sparse, 150);
+    // Without balancing, the picks fall where the candidates are: mostly elsewhere, and
+    // about as many near the crowded region as near the sparse one.
+    let mut g = surrogate_only(Selection::Sample, None);
+    let p = g.propose(&h, 300, &mut rng).unwrap();
+    let crowded = p.unit.chunks(2).filter(|u| near(u, 0.2)).count();
+    assert!(crowded > 5, "{crowded}");
+}
+
+#[test]
+fn exploration_share_and_fill_up_are_random() {
+    let settings = GuidedSettings {
+        candidates: 50,
+        vegas_fraction: 0.0,
+        local_fraction: 0.0,
+        local_sigma: LocalSigma::Fixed(0.01),
+        random_fraction: 0.2,
+        selection: Selection::Top,
+        threshold: 0.5,
+        region_link: None,
+    };
+    let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
+    // 100 wanted, 80 by the model but only 50 candidates: 50 surrogate, 50 random.
+    let p = g.propose(&crowded_history(), 100, &mut rng).unwrap();
+    assert_eq!(p.origin.iter().filter(|o| **o == Origin::Surrogate).count(), 50);
+    assert_eq!(p.origin.iter().filter(|o| **o == Origin::Random).count(), 50);
+    assert!(p.unit.iter().all(|v| (0.0..1.0).contains(v)));
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let mut s = GuidedSettings::dlscanner(100);
+    assert_eq!(s.candidates, 10_000);
+    s.vegas_fraction = 1.5;
+    assert!(Guided::new(Box::new(Flat), s.clone()).is_err());
+    s.vegas_fraction = 0.1;
+    s.region_link = Some(0.0);
+    assert!(Guided::new(Box::new(Flat), s).is_err());
+}
+
+/// Share of 2000 picks within 0.01 of a point already found (crowded history).
+fn near_found_share(selection: Selection) -> f64 {
+    let h = crowded_history();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    let p = surrogate_only(selection, None).propose(&h, 2000, &mut rng).unwrap();
+    let near = |u: &[f64]| h.unit().chunks(2).any(|f| (u[0] - f[0]).hypot(u[1] - f[1]) < 0.01);
+    p.unit.chunks(2).filter(|u| near(u)).count() as f64 / 2000.0
+}
+
+#[test]
+fn even_picks_fill_the_gaps_first() {
+    let sample = near_found_share(Selection::Sample);
+    let even = near_found_share(Selection::Even);
+    assert!(sample > 0.005, "a uniform draw lands near found points: {sample}");
+    assert!(
+        even < sample / 5.0,
+        "even keeps away from found points: {even} vs {sample}"
+    );
+}
+
+/// The smallest distance between two of the proposed points.
+fn min_spacing(p: &Proposal) -> f64 {
+    let pts: Vec<&[f64]> = p.unit.chunks(2).collect();
+    let mut best = f64::INFINITY;
+    for i in 0..pts.len() {
+        for j in i + 1..pts.len() {
+            best = best.min((pts[i][0] - pts[j][0]).hypot(pts[i][1] - pts[j][1]));
+        }
+    }
+    best
+}
+
+#[test]
+fn even_picks_keep_apart_from_each_other() {
+    let one_far_point = found_at(std::iter::once([0.99, 0.99]));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(8);
+    let even = surrogate_only(Selection::Even, None)
+        .propose(&one_far_point, 200, &mut rng)
+        .unwrap();
+    let sample = surrogate_only(Selection::Sample, None)
+        .propose(&one_far_point, 200, &mut rng)
+        .unwrap();
+    // 200 points evenly spread over the unit square are ~0.07 apart; a uniform draw puts
+    // some pair within a few thousandths.
+    assert!(min_spacing(&even) > 0.04, "{}", min_spacing(&even));
+    assert!(min_spacing(&sample) < 0.01, "{}", min_spacing(&sample));
+}
+
+/// Scores candidates by how close they are to x = 0.5: none above the threshold.
+struct Slope;
+
+impl Surrogate for Slope {
+    fn name(&self) -> &str {
+        "slope"
+    }
+    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        Ok(TrainInfo::default())
+    }
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        Ok(unit.column(0).mapv(|x| 0.4 * (1.0 - (x - 0.5).abs())))
+    }
+    fn save(&self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
+    let settings = GuidedSettings {
+        candidates: 10_000,
+        random_fraction: 0.0,
+        local_fraction: 0.0,
+        vegas_fraction: 0.0,
+        ..GuidedSettings::defaults(100)
+    };
+    let mut g = Guided::new(Box::new(Slope), settings).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
+    let p = g.propose(&crowded_history(), 100, &mut rng).unwrap();
+    assert!(p.origin.iter().all(|o| *o == Origin::Surrogate));
+    assert_eq!(p.report.predicted_in_target, Some(0));
+    // The best-scored 400 of 10 000 candidates lie within 0.02 of x = 0.5.
+    assert!(
+        p.unit.chunks(2).all(|u| (u[0] - 0.5).abs() < 0.03),
+        "{:?}",
+        &p.unit[..10]
+    );
+}
