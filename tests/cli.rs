@@ -51,6 +51,7 @@ gaussian = [{{ output = "O", mean = 150.0, sigma = 5.0 }}]
 [scan]
 initial_points = 500
 batch_size = 250
+strategy = "random"
 
 [stop]
 max_oracle_calls = {calls}
@@ -378,7 +379,7 @@ fn bad_input_gives_clear_errors() {
         ),
         (
             good.replace("[stop]", "[scan.network]\nupdate_learning_rate = -1\n\n[stop]")
-                .replace("[scan]", "[scan]\nstrategy = \"mlp-classifier\""),
+                .replace("strategy = \"random\"", "strategy = \"mlp-classifier\""),
             "[scan] network: invalid setting: update_learning_rate -1 must be positive",
         ),
     ];
@@ -411,7 +412,7 @@ fn kill_and_resume(strategy: &str, after: Duration) {
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
     let text = std::fs::read_to_string(&config)
         .unwrap()
-        .replace("initial_points = 500\nbatch_size = 250", &format!("initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"\ncandidates = 4000\n[scan.network]\nepochs = 5\nupdate_epochs = 2\nhidden = [32, 32]"));
+        .replace("initial_points = 500\nbatch_size = 250\nstrategy = \"random\"", &format!("initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"\ncandidates = 4000\n[scan.network]\nepochs = 5\nupdate_epochs = 2\nhidden = [32, 32]"));
     std::fs::write(&config, text).unwrap();
     let out = tmp.path().join("run");
     let mut child = Command::new(dlscan_binary())

@@ -475,13 +475,13 @@ max_oracle_calls = 200
             .and_then(|s| s.split("```").next())
             .expect("README has a configuration block");
         let shown = parse(Path::new("README.md"), block.to_string()).unwrap().scan();
-        // Everything but the strategy and the outputs to regress (which have no default)
-        // is shown at its default value.
+        // Everything but the outputs to regress (whose default depends on the target) is
+        // shown at its default value.
         let defaults = ScanOptions {
-            strategy: shown.strategy,
             regress: shown.regress.clone(),
             ..ScanOptions::default()
         };
+        assert_eq!(shown.strategy, defaults.strategy);
         assert_eq!(shown.scan_settings(1), defaults.scan_settings(1));
         assert_eq!(shown.guided_settings(), defaults.guided_settings());
         let network = |o: &ScanOptions| o.network.clone().unwrap_or_default().mlp_params(1);
@@ -492,7 +492,8 @@ max_oracle_calls = 200
 
     #[test]
     fn keys_a_strategy_does_not_read_are_refused_by_name() {
-        let e = error_of(&GOOD.replace("batch_size = 20", "batch_size = 20\ncandidates = 500"));
+        let random = GOOD.replace("[scan]", "[scan]\nstrategy = \"random\"");
+        let e = error_of(&random.replace("batch_size = 20", "batch_size = 20\ncandidates = 500"));
         assert!(
             e.contains("`candidates`") && e.contains("`random`") && e.contains("line 27"),
             "{e}"

@@ -59,8 +59,8 @@ pub use guided::{AutoSigma, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
 pub use run_dir::write_atomically;
 pub use scanner::{
-    BatchProgress, IterationRecord, Observer, RunState, ScanSettings, Scanner, StatusCounts, StopReason, StopRules,
-    Summary,
+    BatchProgress, IterationRecord, Observer, RunState, ScanSettings, Scanner, Spacing, StatusCounts, StopReason,
+    StopRules, Summary,
 };
 pub use settings::{NetworkOptions, RegressOptions, ScanOptions, Schedule, StrategyContext, StrategyKind, Transform};
 pub use space::{Parameter, Scale, Space};

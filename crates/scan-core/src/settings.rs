@@ -16,13 +16,15 @@ use crate::target::BoundTarget;
 #[serde(rename_all = "kebab-case")]
 pub enum StrategyKind {
     /// Uniform sampling of the box.
-    #[default]
     Random,
     /// An MLP classifier of the in-target flag.
     MlpClassifier,
     /// A siamese (contrastive) classifier of the in-target flag.
     SiameseClassifier,
-    /// MLP regressors of the outputs the target reads.
+    /// MLP regressors of the outputs the target reads: the default, as it learns from
+    /// every successful point (not only the few in target), finds regions no point has
+    /// hit yet where the outputs approach the target, and maps them most evenly.
+    #[default]
     MlpRegressor,
 }
 

@@ -18,9 +18,11 @@ use crate::strategy::uniform_points;
 
 /// Bounds of the automatic local width (fractions of the box): below, steps would only
 /// duplicate points; above, they would no longer be local.
-const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
+const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.05);
 /// Found points the automatic width is estimated from (a uniform subsample beyond).
 const AUTO_SIGMA_SAMPLE: usize = 20_000;
+/// The automatic width in median nearest-neighbour spacings of the in-target points.
+const SPACINGS: f64 = 1.0;
 
 /// What drawing the candidates produced.
 pub(super) struct Candidates {
@@ -60,7 +62,11 @@ fn local_width(
     // A subsample is sparser than the whole: scale its spacing back to the full count.
     nn *= (ids.len() as f64 / found.ids.len().max(1) as f64).powf(1.0 / d as f64);
     let (lo, hi) = AUTO_SIGMA_RANGE;
-    Ok(if nn.is_finite() { (2.0 * nn).clamp(lo, hi) } else { hi })
+    Ok(if nn.is_finite() {
+        (SPACINGS * nn).clamp(lo, hi)
+    } else {
+        hi
+    })
 }
 
 /// L candidates: uniform, then the local share (Gaussian steps around found points), then

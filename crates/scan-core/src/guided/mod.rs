@@ -157,6 +157,7 @@ impl Guided {
 
     /// `n_model` picks: the selection rule among the survivors (per region when balancing),
     /// topped up by the same rule among the best-scored other candidates.
+    #[allow(clippy::too_many_arguments)]
     fn pick(
         &self,
         history: &History,
@@ -164,6 +165,7 @@ impl Guided {
         cand: &Array2<f64>,
         scores: &Array1<f64>,
         n_model: usize,
+        reach: f64,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<(Vec<usize>, usize), ScanError> {
         let (survivors, mut misses): (Vec<usize>, Vec<usize>) =
@@ -184,6 +186,7 @@ impl Guided {
             cand,
             scores,
             distance: &distance,
+            reach,
             crowd: &crowd,
         };
         let mut picked = Vec::with_capacity(n_model);
@@ -221,7 +224,9 @@ impl Strategy for Guided {
         let cand = drawn.points;
         let scores = self.score(&cand, with_failures)?;
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
-        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, rng)?;
+        // Even picks need not be farther apart than the local steps reach.
+        let reach = drawn.local_sigma.unwrap_or(f64::INFINITY);
+        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, reach, rng)?;
         report.predicted_in_target = Some(survivors);
         report.seconds_prediction = t.elapsed().as_secs_f64() - drawn.seconds_vegas;
 

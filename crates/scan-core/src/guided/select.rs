@@ -12,6 +12,10 @@ use super::settings::Selection;
 use crate::error::ScanError;
 use crate::regions::fill_evenly;
 
+/// Even selection weighs distance by score to this power: candidates the model is sure of
+/// go before those on the edge of its predicted target set, where it errs most.
+const SCORE_POWER: i32 = 6;
+
 /// Side of the grid cells of [`Selection::Spread`], in unit-cube coordinates.
 pub(super) const SPREAD_CELL: f64 = 0.06;
 
@@ -26,6 +30,10 @@ pub(super) struct Scored<'a> {
     /// Distance from each candidate to the nearest in-target point found (even
     /// selection; infinite when none is known).
     pub distance: &'a [f64],
+    /// Distances beyond this count as this (even selection): far enough is far enough,
+    /// and among candidates that far the surer one goes first. Without it the picks would
+    /// chase the model's false positives in unexplored parts of the box.
+    pub reach: f64,
     /// In-target points found per grid cell (spread selection).
     pub crowd: &'a HashMap<Vec<i32>, u32>,
 }
@@ -117,7 +125,7 @@ impl PartialOrd for Entry {
 }
 
 /// Greedy farthest-point picks: `k` of `group`, each the candidate whose distance to the
-/// nearest found point or earlier pick, times its score, is largest. Distances only shrink
+/// nearest found point or earlier pick (capped at the reach), times its score, is largest. Distances only shrink
 /// as picks are added, so a stale key is an upper bound: a popped entry is brought up to
 /// date against the picks made since and pushed back unless it still leads.
 fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
@@ -131,12 +139,12 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
     };
     // No two points of the unit cube are farther apart than this: it stands in for the
     // infinite distance of a candidate when nothing has been found yet.
-    let far = (s.cand.ncols() as f64).sqrt() + 1.0;
+    let far = s.reach.min((s.cand.ncols() as f64).sqrt() + 1.0);
     let mut nearest: HashMap<usize, f64> = group.iter().map(|&c| (c, s.distance[c].min(far))).collect();
     let mut heap: BinaryHeap<Entry> = group
         .iter()
         .map(|&c| Entry {
-            key: nearest[&c] * s.scores[c].max(0.0),
+            key: nearest[&c] * s.scores[c].max(0.0).powi(SCORE_POWER),
             candidate: c,
             seen: 0,
         })
@@ -153,7 +161,7 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
             *d = d.min(dist2(top.candidate, p).sqrt());
         }
         heap.push(Entry {
-            key: *d * s.scores[top.candidate].max(0.0),
+            key: *d * s.scores[top.candidate].max(0.0).powi(SCORE_POWER),
             candidate: top.candidate,
             seen: picks.len(),
         });

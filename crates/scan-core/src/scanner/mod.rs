@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 pub use observer::{BatchProgress, Observer};
-pub use records::{IterationRecord, StatusCounts, Summary};
+pub use records::{IterationRecord, Spacing, StatusCounts, Summary};
 pub use rules::{RunState, ScanSettings, StopReason, StopRules};
 
 use crate::error::ScanError;
@@ -51,6 +51,8 @@ pub struct Scanner {
     clock: Clock,
     fingerprint: Option<String>,
     stop_reason: Option<StopReason>,
+    /// The in-target points' spacing, measured when the run ends.
+    spacing: Option<records::Spacing>,
 }
 
 /// Wall time of a run across the processes that ran it.
@@ -118,6 +120,7 @@ impl Scanner {
             },
             fingerprint: None,
             stop_reason: None,
+            spacing: None,
         })
     }
 
@@ -262,6 +265,7 @@ impl Scanner {
     fn finish(&mut self, reason: StopReason) -> Result<StopReason, ScanError> {
         if self.stop_reason.is_none() {
             self.stop_reason = Some(reason);
+            self.spacing = records::Spacing::of(&self.history)?;
             let summary = self.summary();
             for o in &mut self.observers {
                 o.on_finish(&summary)?;
@@ -401,7 +405,7 @@ impl Scanner {
 
     /// The run's totals so far.
     pub fn summary(&self) -> Summary {
-        Summary::of(
+        let mut summary = Summary::of(
             &self.history,
             &self.iterations,
             RunFacts {
@@ -412,6 +416,8 @@ impl Scanner {
                 workers: self.evaluator.workers(),
                 abandoned_workers: self.evaluator.abandoned_workers(),
             },
-        )
+        );
+        summary.spacing = self.spacing.clone();
+        summary
     }
 }

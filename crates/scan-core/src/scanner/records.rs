@@ -130,6 +130,47 @@ pub struct Summary {
     pub oracle_calls_per_second: f64,
     pub workers: usize,
     pub abandoned_workers: usize,
+    /// How evenly the in-target points map what they cover, written when the run ends.
+    #[serde(default)]
+    pub spacing: Option<Spacing>,
+}
+
+/// The spacing of the in-target points (unit-cube coordinates): the median distance to
+/// the nearest other in-target point, and its ratio to that of an even spread of as many
+/// points over the grid cells they occupy (cells of 1/32 of the box per side up to three
+/// dimensions, 1/8 up to six, 1/4 beyond). About 1 for an even map; far below 1 when the
+/// points pile up in patches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Spacing {
+    pub median_nn_distance: f64,
+    pub ratio_to_even: f64,
+}
+
+impl Spacing {
+    /// The spacing of the in-target points of `history` (None for fewer than two).
+    pub(crate) fn of(history: &History) -> Result<Option<Spacing>, crate::error::ScanError> {
+        use rand::SeedableRng;
+        let d = history.dim();
+        let rows: Vec<f64> = (0..history.len())
+            .filter(|&i| history.in_target()[i])
+            .flat_map(|i| history.unit()[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        let n = rows.len() / d.max(1);
+        if n < 2 {
+            return Ok(None);
+        }
+        let points = ndarray::ArrayView2::from_shape((n, d), &rows).expect("rows of d");
+        let cell = match d {
+            0..=3 => 1.0 / 32.0,
+            4..=6 => 1.0 / 8.0,
+            _ => 0.25,
+        };
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0);
+        Ok(Some(Spacing {
+            median_nn_distance: crate::coverage::median_nn_distance(points)?,
+            ratio_to_even: crate::coverage::spacing_ratio(points, cell, &mut rng)?,
+        }))
+    }
 }
 
 /// What [`Summary::of`] needs beyond the history and the iteration records.
@@ -177,6 +218,7 @@ impl Summary {
             },
             workers: facts.workers,
             abandoned_workers: facts.abandoned_workers,
+            spacing: None,
         }
     }
 }
