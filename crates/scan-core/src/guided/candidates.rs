@@ -18,7 +18,7 @@ use crate::strategy::uniform_points;
 
 /// Bounds of the automatic local width (fractions of the box): below, steps would only
 /// duplicate points; above, they would no longer be local.
-const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.05);
+const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
 /// Found points the automatic width is estimated from (a uniform subsample beyond).
 const AUTO_SIGMA_SAMPLE: usize = 20_000;
 /// The automatic width in median nearest-neighbour spacings of the in-target points.
@@ -30,20 +30,13 @@ pub(super) struct Candidates {
     pub seconds_vegas: f64,
     /// The local width used, when local steps were drawn.
     pub local_sigma: Option<f64>,
+    /// The median spacing of the in-target points (NaN for fewer than two).
+    pub spacing: f64,
 }
 
-/// The local width for this history: fixed, or twice the median nearest-neighbour distance
-/// among (a sample of) the in-target points.
-fn local_width(
-    setting: LocalSigma,
-    history: &History,
-    found: &Found,
-    rng: &mut Xoshiro256PlusPlus,
-) -> Result<f64, ScanError> {
-    let LocalSigma::Auto(_) = setting else {
-        let LocalSigma::Fixed(s) = setting else { unreachable!() };
-        return Ok(s);
-    };
+/// The median nearest-neighbour distance among (a sample of) the in-target points, scaled
+/// to their full number; NaN for fewer than two.
+fn found_spacing(history: &History, found: &Found, rng: &mut Xoshiro256PlusPlus) -> Result<f64, ScanError> {
     let d = history.dim();
     let ids: Vec<usize> = if found.ids.len() > AUTO_SIGMA_SAMPLE {
         rand::seq::index::sample(rng, found.ids.len(), AUTO_SIGMA_SAMPLE)
@@ -58,15 +51,20 @@ fn local_width(
         .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
         .collect();
     let points = Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d");
-    let mut nn = median_nn_distance(points.view())?;
+    let nn = median_nn_distance(points.view())?;
     // A subsample is sparser than the whole: scale its spacing back to the full count.
-    nn *= (ids.len() as f64 / found.ids.len().max(1) as f64).powf(1.0 / d as f64);
-    let (lo, hi) = AUTO_SIGMA_RANGE;
-    Ok(if nn.is_finite() {
-        (SPACINGS * nn).clamp(lo, hi)
-    } else {
-        hi
-    })
+    Ok(nn * (ids.len() as f64 / found.ids.len().max(1) as f64).powf(1.0 / d as f64))
+}
+
+/// The local width: fixed, or one median spacing of the in-target points (bounded).
+fn local_width(setting: LocalSigma, spacing: f64) -> f64 {
+    match setting {
+        LocalSigma::Fixed(s) => s,
+        LocalSigma::Auto(_) => {
+            let (lo, hi) = AUTO_SIGMA_RANGE;
+            if spacing.is_finite() { (SPACINGS * spacing).clamp(lo, hi) } else { hi }
+        }
+    }
 }
 
 /// L candidates: uniform, then the local share (Gaussian steps around found points), then
@@ -86,9 +84,10 @@ pub(super) fn draw(
     let n_local = ((settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
     let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
     let mut local_sigma = None;
+    let spacing = found_spacing(history, found, rng)?;
     if n_local > 0 && !found.ids.is_empty() {
         let unit = history.unit();
-        let sigma = local_width(settings.local_sigma, history, found, rng)?;
+        let sigma = local_width(settings.local_sigma, spacing);
         local_sigma = Some(sigma);
         let start = l - n_vegas - n_local;
         for r in start..start + n_local {
@@ -127,5 +126,6 @@ pub(super) fn draw(
         points: cand,
         seconds_vegas: started.elapsed().as_secs_f64(),
         local_sigma,
+        spacing,
     })
 }

@@ -224,8 +224,8 @@ impl Strategy for Guided {
         let cand = drawn.points;
         let scores = self.score(&cand, with_failures)?;
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
-        // Even picks need not be farther apart than the local steps reach.
-        let reach = drawn.local_sigma.unwrap_or(f64::INFINITY);
+        // Even picks need not be farther apart than the found points are from each other.
+        let reach = if drawn.spacing.is_finite() { drawn.spacing } else { f64::INFINITY };
         let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, reach, rng)?;
         report.predicted_in_target = Some(survivors);
         report.seconds_prediction = t.elapsed().as_secs_f64() - drawn.seconds_vegas;
