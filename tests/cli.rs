@@ -407,12 +407,24 @@ fn bad_input_gives_clear_errors() {
 /// Kill a real run with SIGKILL at `after`, resume it, and check that every point recorded
 /// before the kill is still there, unchanged, that no point was evaluated twice, and that
 /// the run completed its budget.
+/// Small surrogate settings for the guided strategies (uniform sampling reads none).
+fn guided_extra(strategy: &str) -> &'static str {
+    if strategy == "random" {
+        ""
+    } else {
+        "\ncandidates = 4000\n[scan.network]\nepochs = 5\nupdate_epochs = 2\nhidden = [32, 32]"
+    }
+}
+
 fn kill_and_resume(strategy: &str, after: Duration) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
     let text = std::fs::read_to_string(&config)
         .unwrap()
-        .replace("initial_points = 500\nbatch_size = 250\nstrategy = \"random\"", &format!("initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"\ncandidates = 4000\n[scan.network]\nepochs = 5\nupdate_epochs = 2\nhidden = [32, 32]"));
+        .replace(
+            "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
+            &format!("initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"{}", guided_extra(strategy)),
+        );
     std::fs::write(&config, text).unwrap();
     let out = tmp.path().join("run");
     let mut child = Command::new(dlscan_binary())

@@ -8,7 +8,7 @@ use scan_core::{
     ClassifierModel, ClassifierSurrogate, GaussianTerm, Guided, GuidedSettings, Likelihood, Origin, Parameter,
     RegressorSurrogate, ScanSettings, Scanner, Selection, Space, StopRules, Target,
 };
-use surrogate_mlp::{LrSchedule, MlpParams, TargetTransform};
+use surrogate_mlp::{LrSchedule, MlpParams};
 
 /// A ring of radius 0.6 and width ~0.05 in [-1, 1]²: about 4.5 % of the square.
 fn ring() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
@@ -66,7 +66,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         candidates: 5000,
         vegas_fraction: 0.2,
         local_fraction: 0.2,
-        local_sigma: 0.01,
+        local_sigma: scan_core::LocalSigma::Fixed(0.01),
         random_fraction: 0.1,
         selection,
         threshold: 0.5,
@@ -87,7 +87,7 @@ fn regressor_strategy_beats_uniform_sampling() {
     let (space, target, factory) = ring();
     let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
     let bound = target.bind(scanner.output_names()).unwrap();
-    let surrogate = RegressorSurrogate::new(vec![(0, TargetTransform::Identity)], network(), bound, 1).unwrap();
+    let surrogate = RegressorSurrogate::new(vec![(0, scan_core::Transform::Identity)], network(), bound, 1).unwrap();
     let mut scanner = scanner.with_strategy(Box::new(
         Guided::new(Box::new(surrogate), guided(Selection::Spread)).unwrap(),
     ));
@@ -127,7 +127,7 @@ fn classifier_strategy_with_smote_beats_uniform_sampling() {
 fn regressor_must_predict_every_output_the_target_reads() {
     let (_, target, _) = ring();
     let bound = target.bind(&["r".to_string(), "other".to_string()]).unwrap();
-    assert!(RegressorSurrogate::new(vec![(1, TargetTransform::Identity)], network(), bound, 2).is_err());
+    assert!(RegressorSurrogate::new(vec![(1, scan_core::Transform::Identity)], network(), bound, 2).is_err());
 }
 
 /// Four discs of different sizes (radii 0.3, 0.2, 0.15, 0.15) in [-1, 1]²; output `g` is
