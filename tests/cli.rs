@@ -419,12 +419,13 @@ fn guided_extra(strategy: &str) -> &'static str {
 fn kill_and_resume(strategy: &str, after: Duration) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
-    let text = std::fs::read_to_string(&config)
-        .unwrap()
-        .replace(
-            "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
-            &format!("initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"{}", guided_extra(strategy)),
-        );
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
+        &format!(
+            "initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"{}",
+            guided_extra(strategy)
+        ),
+    );
     std::fs::write(&config, text).unwrap();
     let out = tmp.path().join("run");
     let mut child = Command::new(dlscan_binary())

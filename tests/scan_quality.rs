@@ -36,9 +36,6 @@ fn column(h: &csv::StringRecord, name: &str) -> usize {
         .unwrap_or_else(|| panic!("no column {name}"))
 }
 
-/// Networks small enough for a test; everything else at its default.
-const SMALL_NETWORK: &str = "[scan.network]\nhidden = [32, 32]\nepochs = 40\nupdate_epochs = 10\n";
-
 #[test]
 fn the_scan_learns_to_avoid_where_the_oracle_fails() {
     let tmp = tempfile::tempdir().unwrap();
@@ -70,7 +67,6 @@ max = 105.0
 strategy = "mlp-regressor"
 initial_points = 300
 batch_size = 200
-{SMALL_NETWORK}
 [stop]
 max_oracle_calls = 1900
 "#,
@@ -138,7 +134,6 @@ max = 100.0
 [scan]
 initial_points = 1000
 batch_size = 300
-{SMALL_NETWORK}
 [stop]
 max_oracle_calls = 3400
 "#,

@@ -32,6 +32,8 @@ pub(super) struct Candidates {
     pub local_sigma: Option<f64>,
     /// The median spacing of the in-target points (NaN for fewer than two).
     pub spacing: f64,
+    /// The first `uniform` candidates are drawn uniformly over the box.
+    pub uniform: usize,
 }
 
 /// The median nearest-neighbour distance among (a sample of) the in-target points, scaled
@@ -62,7 +64,11 @@ fn local_width(setting: LocalSigma, spacing: f64) -> f64 {
         LocalSigma::Fixed(s) => s,
         LocalSigma::Auto(_) => {
             let (lo, hi) = AUTO_SIGMA_RANGE;
-            if spacing.is_finite() { (SPACINGS * spacing).clamp(lo, hi) } else { hi }
+            if spacing.is_finite() {
+                (SPACINGS * spacing).clamp(lo, hi)
+            } else {
+                hi
+            }
         }
     }
 }
@@ -127,5 +133,6 @@ pub(super) fn draw(
         seconds_vegas: started.elapsed().as_secs_f64(),
         local_sigma,
         spacing,
+        uniform: l - n_vegas - n_local,
     })
 }

@@ -165,7 +165,7 @@ impl Guided {
         cand: &Array2<f64>,
         scores: &Array1<f64>,
         n_model: usize,
-        reach: f64,
+        drawn: &candidates::Candidates,
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<(Vec<usize>, usize), ScanError> {
         let (survivors, mut misses): (Vec<usize>, Vec<usize>) =
@@ -175,6 +175,7 @@ impl Guided {
             Selection::Even => nearest_distances(Found::rows(history, &found.ids).view(), cand.view())?,
             _ => Vec::new(),
         };
+        let reach = reach(&distance, &survivors, drawn);
         let mut crowd: HashMap<Vec<i32>, u32> = HashMap::new();
         if selection == Selection::Spread {
             let unit = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("rows");
@@ -206,6 +207,28 @@ impl Guided {
     }
 }
 
+/// How far apart even picks need to be: the found points' spacing, or, where the predicted
+/// target set has larger gaps, the median distance from a uniformly drawn candidate
+/// predicted in target to the nearest found point. Farther counts as no farther, so among
+/// candidates far enough the surer one goes first; without a cap the picks would chase the
+/// model's false positives in unexplored parts of the box.
+fn reach(distance: &[f64], survivors: &[usize], drawn: &candidates::Candidates) -> f64 {
+    if distance.is_empty() || !drawn.spacing.is_finite() {
+        return f64::INFINITY;
+    }
+    let mut gaps: Vec<f64> = survivors
+        .iter()
+        .filter(|&&c| c < drawn.uniform)
+        .map(|&c| distance[c])
+        .collect();
+    if gaps.is_empty() {
+        return drawn.spacing;
+    }
+    let middle = gaps.len() / 2;
+    let (_, median, _) = gaps.select_nth_unstable_by(middle, f64::total_cmp);
+    drawn.spacing.max(*median)
+}
+
 impl Strategy for Guided {
     fn name(&self) -> &str {
         &self.name
@@ -218,15 +241,13 @@ impl Strategy for Guided {
 
         let t = Instant::now();
         let found = Found::new(history, self.settings.region_link)?;
-        let drawn = candidates::draw(&self.settings, history, &found, rng)?;
+        let mut drawn = candidates::draw(&self.settings, history, &found, rng)?;
         report.seconds_vegas = drawn.seconds_vegas;
         report.local_sigma = drawn.local_sigma;
-        let cand = drawn.points;
+        let cand = std::mem::take(&mut drawn.points);
         let scores = self.score(&cand, with_failures)?;
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
-        // Even picks need not be farther apart than the found points are from each other.
-        let reach = if drawn.spacing.is_finite() { drawn.spacing } else { f64::INFINITY };
-        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, reach, rng)?;
+        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, &drawn, rng)?;
         report.predicted_in_target = Some(survivors);
         report.seconds_prediction = t.elapsed().as_secs_f64() - drawn.seconds_vegas;
 

@@ -14,7 +14,7 @@ use crate::regions::fill_evenly;
 
 /// Even selection weighs distance by score to this power: candidates the model is sure of
 /// go before those on the edge of its predicted target set, where it errs most.
-const SCORE_POWER: i32 = 6;
+const SCORE_POWER: i32 = 8;
 
 /// Side of the grid cells of [`Selection::Spread`], in unit-cube coordinates.
 pub(super) const SPREAD_CELL: f64 = 0.06;
