@@ -18,7 +18,7 @@ use crate::strategy::uniform_points;
 
 /// Bounds of the automatic local width (fractions of the box): below, steps would only
 /// duplicate points; above, they would no longer be local.
-const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
+pub(super) const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
 /// Found points the automatic width is estimated from (a uniform subsample beyond).
 const AUTO_SIGMA_SAMPLE: usize = 20_000;
 /// The automatic width in median nearest-neighbour spacings of the in-target points.

@@ -226,7 +226,9 @@ fn reach(distance: &[f64], survivors: &[usize], drawn: &candidates::Candidates) 
     }
     let middle = gaps.len() / 2;
     let (_, median, _) = gaps.select_nth_unstable_by(middle, f64::total_cmp);
-    drawn.spacing.max(*median)
+    // Never beyond the widest local step: a model trained on few points errs most far
+    // from them.
+    drawn.spacing.max(*median).min(candidates::AUTO_SIGMA_RANGE.1)
 }
 
 impl Strategy for Guided {

@@ -1,0 +1,149 @@
+//! The scanner as an executor: the events its observers see, in order, and a run directory
+//! continued by a second scanner.
+
+use std::sync::{Arc, Mutex};
+
+use oracle_api::{FnOracle, Oracle, OracleError};
+use scan_core::{
+    BatchProgress, EvaluatorOptions, IterationRecord, Observer, Parameter, PointRecord, RangeCondition, ScanError,
+    ScanSettings, Scanner, Space, StopReason, StopRules, Summary, Target,
+};
+
+/// Records every event as a line.
+struct Recorder(Arc<Mutex<Vec<String>>>);
+
+impl Observer for Recorder {
+    fn on_iteration_start(&mut self, iteration: u32, batch: usize) -> Result<(), ScanError> {
+        self.0.lock().unwrap().push(format!("start {iteration} {batch}"));
+        Ok(())
+    }
+    fn on_points(&mut self, points: &[PointRecord], p: BatchProgress) -> Result<(), ScanError> {
+        let ids: Vec<u64> = points.iter().map(|r| r.id).collect();
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("points {ids:?} {}/{}", p.done, p.batch));
+        Ok(())
+    }
+    fn on_iteration_end(&mut self, r: &IterationRecord, s: &Summary) -> Result<(), ScanError> {
+        self.0.lock().unwrap().push(format!(
+            "end {} {} {}",
+            r.iteration, r.total_oracle_calls, s.oracle_calls
+        ));
+        Ok(())
+    }
+    fn on_finish(&mut self, s: &Summary) -> Result<(), ScanError> {
+        self.0
+            .lock()
+            .unwrap()
+            .push(format!("finish {:?} {}", s.stop_reason, s.oracle_calls));
+        Ok(())
+    }
+}
+
+fn scanner(stop: StopRules) -> Scanner {
+    let space = Space::new(vec![Parameter::linear("x", 0.0, 1.0)]).unwrap();
+    let target = Target {
+        ranges: vec![RangeCondition {
+            output: "y".into(),
+            min: None,
+            max: Some(0.5),
+        }],
+        likelihood: None,
+    };
+    let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
+        Ok(Box::new(FnOracle::new(1, ["y"], |x: &[f64], out: &mut [f64]| {
+            out[0] = x[0];
+            Ok(())
+        })))
+    });
+    let settings = ScanSettings {
+        initial_points: 4,
+        batch_size: 3,
+        seed: 9,
+        stop,
+        evaluator: EvaluatorOptions {
+            workers: 1,
+            chunk_size: Some(2),
+            timeout: None,
+        },
+        ..Default::default()
+    };
+    Scanner::new(space, &target, factory, settings).unwrap()
+}
+
+#[test]
+fn observers_see_each_iteration_in_order_then_the_finish() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let mut s = scanner(StopRules {
+        max_oracle_calls: Some(8),
+        ..Default::default()
+    });
+    s.add_observer(Box::new(Recorder(Arc::clone(&events))));
+    let summary = s.run().unwrap();
+    assert_eq!(summary.stop_reason, Some(StopReason::OracleCalls));
+    // 4 initial points in chunks of 2, then 3 points, then the last 1 of the budget.
+    let expected = [
+        "start 0 4",
+        "points [0, 1] 2/4",
+        "points [2, 3] 4/4",
+        "end 0 4 4",
+        "start 1 3",
+        "points [4, 5] 2/3",
+        "points [6] 3/3",
+        "end 1 7 7",
+        "start 2 1",
+        "points [7] 1/1",
+        "end 2 8 8",
+        "finish Some(OracleCalls) 8",
+    ];
+    assert_eq!(*events.lock().unwrap(), expected);
+}
+
+#[test]
+fn a_second_scanner_continues_a_run_directory_where_the_first_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut first = scanner(StopRules {
+        max_iterations: Some(2),
+        ..Default::default()
+    })
+    .with_fingerprint("cfg")
+    .with_run_dir(&run)
+    .unwrap();
+    first.run().unwrap();
+    assert_eq!(first.history().len(), 7);
+    let once: Vec<u64> = first.history().ids().to_vec();
+    drop(first);
+    // The same directory cannot hold a second run.
+    assert!(scanner(StopRules::default_calls()).with_run_dir(&run).is_err());
+    let mut second = scanner(StopRules {
+        max_iterations: Some(4),
+        ..Default::default()
+    })
+    .with_fingerprint("cfg")
+    .resume_run_dir(&run)
+    .unwrap();
+    assert_eq!(second.history().ids(), &once[..]);
+    second.run().unwrap();
+    assert_eq!(second.history().ids(), (0..13).collect::<Vec<u64>>());
+    assert_eq!(second.iterations().len(), 4);
+    // Another configuration's fingerprint is refused.
+    let other = scanner(StopRules::default_calls())
+        .with_fingerprint("other")
+        .resume_run_dir(&run);
+    assert!(other.unwrap_err().to_string().contains("configuration changed"));
+}
+
+trait DefaultCalls {
+    fn default_calls() -> StopRules;
+}
+
+impl DefaultCalls for StopRules {
+    fn default_calls() -> StopRules {
+        StopRules {
+            max_oracle_calls: Some(100),
+            ..Default::default()
+        }
+    }
+}
