@@ -536,3 +536,30 @@ fn runs_draw_readable_plots() {
     assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(text(&o.stdout).lines().count(), 8);
 }
+
+#[test]
+fn a_second_process_is_refused_while_a_run_holds_its_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 20", 2400);
+    let out = tmp.path().join("run");
+    let mut child = Command::new(dlscan_binary())
+        .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let ready = || out.join("points.csv").exists() && out.join("config.toml").exists();
+    while !ready() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let o = dlscan(&["resume", out.to_str().unwrap()]);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!o.status.success());
+    let message = text(&o.stderr);
+    assert!(
+        message.contains("in use by process") && message.contains(&child.id().to_string()),
+        "{message}"
+    );
+}

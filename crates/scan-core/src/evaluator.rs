@@ -300,7 +300,7 @@ impl Evaluator {
     ) -> Result<BatchResult, ScanError> {
         let started = Instant::now();
         let (ni, no) = (self.shape.n_inputs, self.shape.n_outputs());
-        if x.len() % ni.max(1) != 0 {
+        if !x.len().is_multiple_of(ni.max(1)) {
             return Err(ScanError::OracleMismatch(format!(
                 "batch length {} is not a multiple of {ni} inputs",
                 x.len()

@@ -128,6 +128,12 @@ fn a_second_scanner_continues_a_run_directory_where_the_first_stopped() {
     second.run().unwrap();
     assert_eq!(second.history().ids(), (0..13).collect::<Vec<u64>>());
     assert_eq!(second.iterations().len(), 4);
+    // While a scanner uses the directory, no other may.
+    let busy = scanner(StopRules::default_calls())
+        .with_fingerprint("cfg")
+        .resume_run_dir(&run);
+    assert!(busy.unwrap_err().to_string().contains("in use"));
+    drop(second);
     // Another configuration's fingerprint is refused.
     let other = scanner(StopRules::default_calls())
         .with_fingerprint("other")

@@ -5,6 +5,7 @@
 mod atomic;
 mod checkpoint;
 mod files;
+mod lock;
 
 use std::path::{Path, PathBuf};
 
@@ -31,6 +32,8 @@ pub(crate) struct Layout {
 pub(crate) struct RunFiles {
     pub observers: Vec<Box<dyn Observer>>,
     pub checkpointer: Checkpointer,
+    /// Held for as long as the run uses the directory.
+    _lock: lock::RunLock,
 }
 
 /// What a run directory holds when it is reopened.
@@ -55,6 +58,7 @@ fn observers(dir: &Path, points: PointFiles, table: IterationsTable) -> Vec<Box<
 /// Start a run in `dir` (created if needed; it must not hold a run already).
 pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -> Result<RunFiles, ScanError> {
     std::fs::create_dir_all(dir).map_err(ScanError::io(dir))?;
+    let lock = lock::RunLock::acquire(dir)?;
     let points = dir.join("points.csv");
     if points.exists() {
         return Err(ScanError::RunDir {
@@ -70,6 +74,7 @@ pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -
     Ok(RunFiles {
         observers: observers(dir, files, table),
         checkpointer: Checkpointer::new(dir, fingerprint),
+        _lock: lock,
     })
 }
 
@@ -88,6 +93,7 @@ pub(crate) fn reopen(
             message: "holds no points.csv: not a run directory".into(),
         });
     }
+    let lock = lock::RunLock::acquire(dir)?;
     journal::truncate_torn_tail(&points_path)?;
     let mut points = journal::read_records(
         &points_path,
@@ -116,6 +122,7 @@ pub(crate) fn reopen(
     let run = RunFiles {
         observers: observers(dir, files, table),
         checkpointer,
+        _lock: lock,
     };
     Ok((
         run,
