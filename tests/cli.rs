@@ -188,10 +188,36 @@ fn run_writes_points_summary_and_config() {
     };
     assert_eq!(sorted(&p), sorted(&q));
 
-    // A run directory is never overwritten.
+    // A run directory is never overwritten, not even with --force.
     let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("not empty"), "{}", text(&o.stderr));
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(!o.status.success());
     assert!(text(&o.stderr).contains("already holds a run"), "{}", text(&o.stderr));
+    // A directory with someone else's files is refused, or used with --force, leaving
+    // those files alone.
+    let shared = tmp.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::write(shared.join("notes.txt"), "mine").unwrap();
+    let o = dlscan(&["run", config.to_str().unwrap(), "--out", shared.to_str().unwrap()]);
+    assert!(!o.status.success() && !shared.join("points.csv").exists());
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        shared.to_str().unwrap(),
+        "--force",
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(std::fs::read_to_string(shared.join("notes.txt")).unwrap(), "mine");
 }
 
 #[test]
@@ -266,6 +292,17 @@ fn slow_points_time_out() {
 
 #[test]
 fn ctrl_c_stops_cleanly_with_every_evaluated_point_on_disk() {
+    stops_cleanly_on("-INT", 130);
+}
+
+#[test]
+fn sigterm_stops_cleanly_like_ctrl_c() {
+    stops_cleanly_on("-TERM", 143);
+}
+
+/// Send `signal` mid-run: the run stops after the points in flight, records every evaluated
+/// point, and exits with `code`.
+fn stops_cleanly_on(signal: &str, code: i32) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 5", 5000);
     let out = tmp.path().join("run");
@@ -277,7 +314,7 @@ fn ctrl_c_stops_cleanly_with_every_evaluated_point_on_disk() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
@@ -287,7 +324,7 @@ fn ctrl_c_stops_cleanly_with_every_evaluated_point_on_disk() {
         started.elapsed() < Duration::from_secs(5),
         "the run did not stop promptly"
     );
-    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(o.status.code(), Some(code), "{}", text(&o.stderr));
     assert!(text(&o.stderr).contains("stopping after the points in flight"));
     let s = summary(&out);
     assert_eq!(s["stop_reason"], "interrupted");

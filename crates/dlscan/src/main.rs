@@ -11,13 +11,15 @@ mod progress;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use oracle_api::{Oracle, Plugin, locate_plugin};
 use scan_core::journal::format_number;
 use scan_core::{PluginFactory, Scanner};
+use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::iterator::Signals;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +44,9 @@ enum Command {
         /// Do not draw the plots at the end.
         #[arg(long)]
         no_plots: bool,
+        /// Use a run directory that is not empty (a previous run in it is still refused).
+        #[arg(long)]
+        force: bool,
     },
     /// Continue a run that was interrupted (Ctrl-C, a crash, SIGKILL, a reboot).
     Resume {
@@ -79,7 +84,12 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { config, out, no_plots } => run(&config, out, !no_plots),
+        Command::Run {
+            config,
+            out,
+            no_plots,
+            force,
+        } => run(&config, out, !no_plots, force),
         Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots),
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Check { config } => check(&config),
@@ -140,19 +150,7 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
 
 /// Run until a stopping rule holds; the first Ctrl-C stops after the points in flight.
 fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: bool) -> Result<()> {
-    let stop = scanner.stop_handle();
-    let presses = AtomicUsize::new(0);
-    ctrlc::set_handler(move || {
-        if presses.fetch_add(1, Ordering::SeqCst) == 0 {
-            eprintln!(
-                "\nstopping after the points in flight (Ctrl-C again to quit at once; evaluated points are on disk)"
-            );
-            stop.store(true, Ordering::SeqCst);
-        } else {
-            std::process::exit(130);
-        }
-    })
-    .context("cannot install the Ctrl-C handler")?;
+    let signal = watch_signals(scanner.stop_handle())?;
     eprintln!(
         "dlscan: scanning {} parameters with `{}` on {} workers; results in {}",
         loaded.space.dim(),
@@ -173,7 +171,40 @@ fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: 
         }
     }
     println!("{}", dir.display());
-    Ok(())
+    // Interrupted: the state is saved; exit as the signal asks (130 for SIGINT, 143 for
+    // SIGTERM), so batch systems and shells see the run did not finish.
+    match signal.load(Ordering::SeqCst) {
+        0 => Ok(()),
+        s => {
+            eprintln!("interrupted; `dlscan resume {}` continues the run", dir.display());
+            std::process::exit(128 + s)
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM (what batch schedulers send before SIGKILL) stop the run
+/// after the points in flight; a second signal quits at once. Returns the first signal's
+/// number (0 while none came).
+fn watch_signals(stop: Arc<AtomicBool>) -> Result<Arc<AtomicI32>> {
+    let mut signals = Signals::new([SIGINT, SIGTERM]).context("cannot install the SIGINT/SIGTERM handlers")?;
+    let first = Arc::new(AtomicI32::new(0));
+    let seen = Arc::clone(&first);
+    std::thread::spawn(move || {
+        for signal in signals.forever() {
+            if seen
+                .compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+            {
+                eprintln!(
+                    "\nstopping after the points in flight (Ctrl-C again to quit at once; evaluated points are on disk)"
+                );
+                stop.store(true, Ordering::SeqCst);
+            } else {
+                std::process::exit(128 + signal);
+            }
+        }
+    });
+    Ok(first)
 }
 
 /// The configuration a run directory was started with.
@@ -196,13 +227,47 @@ fn plot(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool) -> Result<()> {
+fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool) -> Result<()> {
     let loaded = config::load(config_path)?;
     let dir = out.unwrap_or_else(|| loaded.output_dir());
+    check_new_run_dir(&dir, force)?;
     let scanner = scanner_for(&loaded)?.with_run_dir(&dir)?;
     std::fs::write(dir.join("config.toml"), &loaded.text)
         .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
     drive(scanner, &loaded, &dir, with_plots)
+}
+
+/// A new run goes into an empty (or missing) directory, so nothing of the user's is
+/// overwritten; `--force` accepts other files, but never a run's own.
+fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !force {
+        bail!(
+            "{}: the directory is not empty; choose another one (or pass --force to use it anyway)",
+            dir.display()
+        );
+    }
+    for name in [
+        "config.toml",
+        "points.csv",
+        "in_target.csv",
+        "iterations.csv",
+        "summary.json",
+        "checkpoint",
+    ] {
+        if dir.join(name).exists() {
+            bail!(
+                "{}: already holds a run ({name} exists); choose another directory or remove it",
+                dir.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 fn resume(dir: &Path, with_plots: bool) -> Result<()> {

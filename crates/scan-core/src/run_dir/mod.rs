@@ -59,13 +59,16 @@ fn observers(dir: &Path, points: PointFiles, table: IterationsTable) -> Vec<Box<
 pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -> Result<RunFiles, ScanError> {
     std::fs::create_dir_all(dir).map_err(ScanError::io(dir))?;
     let lock = lock::RunLock::acquire(dir)?;
-    let points = dir.join("points.csv");
-    if points.exists() {
-        return Err(ScanError::RunDir {
-            path: dir.to_path_buf(),
-            message: "already holds a run (points.csv exists); choose another directory or remove it".into(),
-        });
+    // Check every file before creating any, so a refused directory is left as it was.
+    for name in ["points.csv", "in_target.csv", "iterations.csv"] {
+        if dir.join(name).exists() {
+            return Err(ScanError::RunDir {
+                path: dir.to_path_buf(),
+                message: format!("already holds a run ({name} exists); choose another directory or remove it"),
+            });
+        }
     }
+    let points = dir.join("points.csv");
     let files = PointFiles {
         points: Journal::create(&points, &layout.header, layout.with_likelihood)?,
         in_target: Journal::create(&dir.join("in_target.csv"), &layout.header, layout.with_likelihood)?,
