@@ -260,7 +260,8 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
         "summary.json",
         "checkpoint",
     ] {
-        if dir.join(name).exists() {
+        // symlink_metadata: a dangling link counts too, so nothing is written through it.
+        if dir.join(name).symlink_metadata().is_ok() {
             bail!(
                 "{}: already holds a run ({name} exists); choose another directory or remove it",
                 dir.display()
