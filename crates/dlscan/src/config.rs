@@ -73,16 +73,8 @@ pub struct ParameterTable {
 #[serde(deny_unknown_fields)]
 pub struct TargetTable {
     #[serde(default)]
-    pub range: Vec<Spanned<RangeTable>>,
+    pub range: Vec<Spanned<RangeCondition>>,
     pub likelihood: Option<Spanned<LikelihoodTable>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RangeTable {
-    pub output: String,
-    pub min: Option<f64>,
-    pub max: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,14 +167,8 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
     let target_table = config.target.get_ref();
     let mut ranges = Vec::new();
     for r in &target_table.range {
-        let t = r.get_ref();
-        let range = RangeCondition {
-            output: t.output.clone(),
-            min: t.min,
-            max: t.max,
-        };
-        range.check().map_err(|e| at.error(r.span(), e))?;
-        ranges.push(range);
+        r.get_ref().check().map_err(|e| at.error(r.span(), e))?;
+        ranges.push(r.get_ref().clone());
     }
     let likelihood = match &target_table.likelihood {
         None => None,

@@ -252,14 +252,8 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
             dir.display()
         );
     }
-    for name in [
-        "config.toml",
-        "points.csv",
-        "in_target.csv",
-        "iterations.csv",
-        "summary.json",
-        "checkpoint",
-    ] {
+    // The run's own files, and the configuration this program writes beside them.
+    for name in std::iter::once("config.toml").chain(scan_core::RUN_FILES) {
         // symlink_metadata: a dangling link counts too, so nothing is written through it.
         if dir.join(name).symlink_metadata().is_ok() {
             bail!(

@@ -9,45 +9,61 @@
 //! nearest-neighbour distance among the scan's points with what an even spread of as many
 //! points over the same occupied cells would give.
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2};
 
 use crate::error::ScanError;
 
-/// Points per k-d tree leaf (batched queries in a few dimensions).
+/// Points per k-d tree leaf: larger leaves than linfa-nn's default pay off for batched
+/// queries in a few dimensions.
 const LEAF_SIZE: usize = 64;
 
-fn index_error(e: impl std::fmt::Display) -> ScanError {
+/// A k-d tree over the rows of `points`, for nearest-neighbour and range queries.
+pub(crate) fn kd_tree(
+    points: &Array2<f64>,
+) -> Result<Box<dyn linfa_nn::NearestNeighbourIndex<f64> + Send + Sync + '_>, ScanError> {
+    use linfa_nn::{CommonNearestNeighbour, NearestNeighbour, distance::L2Dist};
+    CommonNearestNeighbour::KdTree
+        .from_batch_with_leaf_size(points, LEAF_SIZE, L2Dist)
+        .map_err(index_error)
+}
+
+pub(crate) fn index_error(e: impl std::fmt::Display) -> ScanError {
     ScanError::NeighbourIndex(e.to_string())
 }
 
-/// Distance from each row of `queries` to its nearest row of `points` (infinite when
-/// `points` is empty).
-pub fn nearest_distances(points: ArrayView2<f64>, queries: ArrayView2<f64>) -> Result<Vec<f64>, ScanError> {
-    use linfa_nn::{CommonNearestNeighbour, NearestNeighbour, distance::L2Dist};
+fn euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter()
+        .zip(b.iter())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Distance from each row of `queries` to its `k`-th nearest row of `points` (infinite
+/// when there is none).
+fn kth_distances(points: ArrayView2<f64>, queries: ArrayView2<f64>, k: usize) -> Result<Vec<f64>, ScanError> {
     use rayon::prelude::*;
     if points.nrows() == 0 {
         return Ok(vec![f64::INFINITY; queries.nrows()]);
     }
     let owned = points.to_owned();
-    let index = CommonNearestNeighbour::KdTree
-        .from_batch_with_leaf_size(&owned, LEAF_SIZE, L2Dist)
-        .map_err(index_error)?;
+    let index = kd_tree(&owned)?;
     (0..queries.nrows())
         .into_par_iter()
         .map(|i| {
             let q = queries.row(i);
-            let found = index.k_nearest(q, 1).map_err(index_error)?;
-            Ok(found.first().map_or(f64::INFINITY, |(p, _)| {
-                p.iter()
-                    .zip(q.iter())
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-            }))
+            let found = index.k_nearest(q, k).map_err(index_error)?;
+            Ok(found.get(k - 1).map_or(f64::INFINITY, |(p, _)| euclidean(p.view(), q)))
         })
         .collect()
+}
+
+/// Distance from each row of `queries` to its nearest row of `points` (infinite when
+/// `points` is empty).
+pub fn nearest_distances(points: ArrayView2<f64>, queries: ArrayView2<f64>) -> Result<Vec<f64>, ScanError> {
+    kth_distances(points, queries, 1)
 }
 
 /// Target-set recall at each radius of `radii`: the share of `reference` rows with a row of
@@ -63,31 +79,12 @@ pub fn recall(points: ArrayView2<f64>, reference: ArrayView2<f64>, radii: &[f64]
 
 /// Median distance from each point to its nearest other point (NaN for fewer than two).
 pub fn median_nn_distance(points: ArrayView2<f64>) -> Result<f64, ScanError> {
-    use linfa_nn::{CommonNearestNeighbour, NearestNeighbour, distance::L2Dist};
-    use rayon::prelude::*;
     let n = points.nrows();
     if n < 2 {
         return Ok(f64::NAN);
     }
-    let owned = points.to_owned();
-    let index = CommonNearestNeighbour::KdTree
-        .from_batch_with_leaf_size(&owned, LEAF_SIZE, L2Dist)
-        .map_err(index_error)?;
-    let mut d: Vec<f64> = (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let q = owned.row(i);
-            let found = index.k_nearest(q, 2).map_err(index_error)?;
-            // The nearest is the point itself (or a duplicate at distance 0).
-            Ok(found.get(1).map_or(f64::INFINITY, |(p, _)| {
-                p.iter()
-                    .zip(q.iter())
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum::<f64>()
-                    .sqrt()
-            }))
-        })
-        .collect::<Result<_, ScanError>>()?;
+    // The nearest row to a point is the point itself (or a duplicate at distance 0).
+    let mut d = kth_distances(points, points, 2)?;
     d.sort_by(f64::total_cmp);
     Ok(if n % 2 == 1 {
         d[n / 2]
@@ -96,34 +93,44 @@ pub fn median_nn_distance(points: ArrayView2<f64>) -> Result<f64, ScanError> {
     })
 }
 
-/// Uniformity of a point set without a reference: the median nearest-neighbour distance of
-/// the points divided by that of an even spread of as many points over the cells (of side
-/// `cell`, unit cube) that the points occupy, estimated as a uniform sample of those cells
-/// drawn from `rng`. About 1 for an even map of the occupied region; far below 1 when the
-/// points pile up in patches inside it.
-pub fn spacing_ratio(
-    points: ArrayView2<f64>,
-    cell: f64,
-    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
-) -> Result<f64, ScanError> {
+/// As many points as `points` has, drawn uniformly over the grid cells (of side `cell`,
+/// unit cube) that `points` occupy: what an even map of the occupied region looks like.
+pub fn even_spread(points: ArrayView2<f64>, cell: f64, rng: &mut rand_xoshiro::Xoshiro256PlusPlus) -> Array2<f64> {
     use rand::RngExt;
     let (n, d) = points.dim();
-    if n < 2 {
-        return Ok(f64::NAN);
-    }
-    let mut cells: HashMap<Vec<i64>, ()> = HashMap::new();
-    for row in points.rows() {
-        cells.insert(row.iter().map(|v| (v / cell).floor() as i64).collect(), ());
-    }
-    let occupied: Vec<Vec<i64>> = cells.into_keys().collect();
+    let occupied: Vec<Vec<i64>> = points
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().map(|v| (v / cell).floor() as i64).collect())
+        // Ordered, so the same points give the same spread in every process.
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut even = Array2::zeros((n, d));
+    if occupied.is_empty() {
+        return even;
+    }
     for mut row in even.rows_mut() {
         let c = &occupied[rng.random_range(0..occupied.len())];
         for (v, k) in row.iter_mut().zip(c) {
             *v = (*k as f64 + rng.random::<f64>()) * cell;
         }
     }
-    Ok(median_nn_distance(points)? / median_nn_distance(even.view())?)
+    even
+}
+
+/// Uniformity of a point set without a reference: the median nearest-neighbour distance of
+/// the points divided by that of their [`even_spread`]. About 1 for an even map of the
+/// occupied region; far below 1 when the points pile up in patches inside it.
+pub fn spacing_ratio(
+    points: ArrayView2<f64>,
+    cell: f64,
+    rng: &mut rand_xoshiro::Xoshiro256PlusPlus,
+) -> Result<f64, ScanError> {
+    if points.nrows() < 2 {
+        return Ok(f64::NAN);
+    }
+    Ok(median_nn_distance(points)? / median_nn_distance(even_spread(points, cell, rng).view())?)
 }
 
 #[cfg(test)]

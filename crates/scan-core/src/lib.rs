@@ -57,7 +57,7 @@ pub use error::ScanError;
 pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
 pub use guided::{AutoSigma, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
-pub use run_dir::write_atomically;
+pub use run_dir::{RUN_FILES, write_atomically};
 pub use scanner::{
     BatchProgress, IterationRecord, Observer, RunState, ScanSettings, Scanner, Spacing, StatusCounts, StopReason,
     StopRules, Summary,

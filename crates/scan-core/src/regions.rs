@@ -11,20 +11,11 @@
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
-use linfa_nn::distance::L2Dist;
-use linfa_nn::{CommonNearestNeighbour, NearestNeighbour};
 use ndarray::{Array2, ArrayView2};
 use rayon::prelude::*;
 
+use crate::coverage::{index_error, kd_tree};
 use crate::error::ScanError;
-
-/// Points per k-d tree leaf: larger leaves than linfa-nn's default pay off for batched
-/// queries in a few dimensions.
-const LEAF_SIZE: usize = 64;
-
-fn index_error(e: impl std::fmt::Display) -> ScanError {
-    ScanError::NeighbourIndex(e.to_string())
-}
 
 /// Single-linkage regions of a set of points.
 #[derive(Debug, Clone)]
@@ -44,9 +35,7 @@ impl Regions {
         let points = points.to_owned();
         let mut parent: Vec<usize> = (0..n).collect();
         if n > 0 {
-            let index = CommonNearestNeighbour::KdTree
-                .from_batch_with_leaf_size(&points, LEAF_SIZE, L2Dist)
-                .map_err(index_error)?;
+            let index = kd_tree(&points)?;
             let close: Vec<Vec<usize>> = (0..n)
                 .into_par_iter()
                 .map(|i| {
@@ -104,9 +93,7 @@ impl Regions {
         if self.points.nrows() == 0 {
             return Ok(vec![None; queries.nrows()]);
         }
-        let index = CommonNearestNeighbour::KdTree
-            .from_batch_with_leaf_size(&self.points, LEAF_SIZE, L2Dist)
-            .map_err(index_error)?;
+        let index = kd_tree(&self.points)?;
         (0..queries.nrows())
             .into_par_iter()
             .map(|q| {

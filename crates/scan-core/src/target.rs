@@ -10,6 +10,7 @@ use crate::error::ScanError;
 
 /// `min < output < max` (either bound may be omitted).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RangeCondition {
     pub output: String,
     pub min: Option<f64>,

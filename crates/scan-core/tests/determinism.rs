@@ -1,40 +1,11 @@
 //! Same settings and seed ⇒ the same points, for every strategy, whatever the thread
 //! timing of the workers.
 
-use std::sync::Arc;
+mod common;
 
-use oracle_api::{FnOracle, Oracle, OracleError};
 use scan_core::{
-    EvaluatorOptions, GaussianTerm, Likelihood, NetworkOptions, Parameter, RegressOptions, ScanOptions, Scanner, Space,
-    StopRules, StrategyContext, StrategyKind, Target,
+    EvaluatorOptions, NetworkOptions, RegressOptions, ScanOptions, Scanner, StopRules, StrategyContext, StrategyKind,
 };
-
-fn ring() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
-    let space = Space::new(vec![
-        Parameter::linear("x", -1.0, 1.0),
-        Parameter::linear("y", -1.0, 1.0),
-    ])
-    .unwrap();
-    let target = Target {
-        ranges: vec![],
-        likelihood: Some(Likelihood {
-            gaussians: vec![GaussianTerm {
-                output: "r".into(),
-                mean: 0.6,
-                sigma: 0.03,
-            }],
-            outputs: vec![],
-            threshold: 0.5,
-        }),
-    };
-    let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
-        Ok(Box::new(FnOracle::new(2, ["r"], |x: &[f64], out: &mut [f64]| {
-            out[0] = x[0].hypot(x[1]);
-            Ok(())
-        })))
-    });
-    (space, target, factory)
-}
 
 fn options(strategy: StrategyKind) -> ScanOptions {
     let guided = strategy != StrategyKind::Random;
@@ -64,7 +35,7 @@ fn options(strategy: StrategyKind) -> ScanOptions {
 
 /// Every recorded row of a 500-point scan: id, origin, coordinates, outputs, verdict.
 fn rows(strategy: StrategyKind) -> Vec<String> {
-    let (space, target, factory) = ring();
+    let (space, target, factory) = common::ring(0.03);
     let opts = options(strategy);
     let mut settings = opts.scan_settings(11);
     settings.stop = StopRules {

@@ -1,42 +1,16 @@
 //! The surrogate-guided strategies find a thin target far more efficiently than uniform
 //! sampling, through the library API with an in-process oracle.
 
+mod common;
+
 use std::sync::Arc;
 
 use oracle_api::{FnOracle, Oracle, OracleError};
 use scan_core::{
-    ClassifierModel, ClassifierSurrogate, GaussianTerm, Guided, GuidedSettings, Likelihood, Origin, Parameter,
-    RegressorSurrogate, ScanSettings, Scanner, Selection, Space, StopRules, Target,
+    ClassifierModel, ClassifierSurrogate, Guided, GuidedSettings, Origin, Parameter, RegressorSurrogate, ScanSettings,
+    Scanner, Selection, Space, StopRules, Target,
 };
 use surrogate_mlp::{LrSchedule, MlpParams};
-
-/// A ring of radius 0.6 and width ~0.05 in [-1, 1]²: about 4.5 % of the square.
-fn ring() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
-    let space = Space::new(vec![
-        Parameter::linear("x", -1.0, 1.0),
-        Parameter::linear("y", -1.0, 1.0),
-    ])
-    .unwrap();
-    let target = Target {
-        ranges: vec![],
-        likelihood: Some(Likelihood {
-            gaussians: vec![GaussianTerm {
-                output: "r".into(),
-                mean: 0.6,
-                sigma: 0.02,
-            }],
-            outputs: vec![],
-            threshold: 0.5,
-        }),
-    };
-    let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
-        Ok(Box::new(FnOracle::new(2, ["r"], |x: &[f64], out: &mut [f64]| {
-            out[0] = (x[0] * x[0] + x[1] * x[1]).sqrt();
-            Ok(())
-        })))
-    });
-    (space, target, factory)
-}
 
 fn settings() -> ScanSettings {
     ScanSettings {
@@ -84,7 +58,7 @@ fn surrogate_precision(scanner: &Scanner) -> f64 {
 
 #[test]
 fn regressor_strategy_beats_uniform_sampling() {
-    let (space, target, factory) = ring();
+    let (space, target, factory) = common::ring(0.02);
     let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
     let bound = target.bind(scanner.output_names()).unwrap();
     let surrogate = RegressorSurrogate::new(vec![(0, scan_core::Transform::Identity)], network(), bound, 1).unwrap();
@@ -109,7 +83,7 @@ fn regressor_strategy_beats_uniform_sampling() {
 
 #[test]
 fn classifier_strategy_with_smote_beats_uniform_sampling() {
-    let (space, target, factory) = ring();
+    let (space, target, factory) = common::ring(0.02);
     let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
     let surrogate = ClassifierSurrogate::new(2, ClassifierModel::Mlp(network()), Some(3), 5).unwrap();
     let mut scanner = scanner.with_strategy(Box::new(
@@ -125,7 +99,7 @@ fn classifier_strategy_with_smote_beats_uniform_sampling() {
 
 #[test]
 fn regressor_must_predict_every_output_the_target_reads() {
-    let (_, target, _) = ring();
+    let (_, target, _) = common::ring(0.02);
     let bound = target.bind(&["r".to_string(), "other".to_string()]).unwrap();
     assert!(RegressorSurrogate::new(vec![(1, scan_core::Transform::Identity)], network(), bound, 2).is_err());
 }

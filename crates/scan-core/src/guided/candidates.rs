@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -38,24 +38,15 @@ pub(super) struct Candidates {
 
 /// The median nearest-neighbour distance among (a sample of) the in-target points, scaled
 /// to their full number; NaN for fewer than two.
-fn found_spacing(history: &History, found: &Found, rng: &mut Xoshiro256PlusPlus) -> Result<f64, ScanError> {
-    let d = history.dim();
-    let ids: Vec<usize> = if found.ids.len() > AUTO_SIGMA_SAMPLE {
-        rand::seq::index::sample(rng, found.ids.len(), AUTO_SIGMA_SAMPLE)
-            .into_iter()
-            .map(|i| found.ids[i])
-            .collect()
-    } else {
-        found.ids.clone()
-    };
-    let rows: Vec<f64> = ids
-        .iter()
-        .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
-        .collect();
-    let points = Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d");
-    let nn = median_nn_distance(points.view())?;
+fn found_spacing(found: &Found, rng: &mut Xoshiro256PlusPlus) -> Result<f64, ScanError> {
+    let (n, d) = found.points.dim();
+    if n <= AUTO_SIGMA_SAMPLE {
+        return median_nn_distance(found.points.view());
+    }
+    let rows = rand::seq::index::sample(rng, n, AUTO_SIGMA_SAMPLE).into_vec();
+    let nn = median_nn_distance(found.points.select(Axis(0), &rows).view())?;
     // A subsample is sparser than the whole: scale its spacing back to the full count.
-    Ok(nn * (ids.len() as f64 / found.ids.len().max(1) as f64).powf(1.0 / d as f64))
+    Ok(nn * (AUTO_SIGMA_SAMPLE as f64 / n as f64).powf(1.0 / d as f64))
 }
 
 /// The local width: fixed, or one median spacing of the in-target points (bounded).
@@ -90,7 +81,7 @@ pub(super) fn draw(
     let n_local = ((settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
     let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
     let mut local_sigma = None;
-    let spacing = found_spacing(history, found, rng)?;
+    let spacing = found_spacing(found, rng)?;
     if n_local > 0 && !found.ids.is_empty() {
         let unit = history.unit();
         let sigma = local_width(settings.local_sigma, spacing);

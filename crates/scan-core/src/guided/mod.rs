@@ -35,6 +35,8 @@ const MIN_FAILURES: usize = 5;
 pub(super) struct Found {
     /// History indices of the in-target points.
     ids: Vec<usize>,
+    /// Their unit-cube coordinates, one row each.
+    points: Array2<f64>,
     regions: Option<Regions>,
     /// Per region, positions in `ids` of its points.
     members: Option<Vec<Vec<usize>>>,
@@ -43,33 +45,31 @@ pub(super) struct Found {
 impl Found {
     fn new(history: &History, region_link: Option<f64>) -> Result<Self, ScanError> {
         let ids: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
+        let d = history.dim();
+        let rows: Vec<f64> = ids
+            .iter()
+            .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        let points = Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d");
         let Some(link) = region_link else {
             return Ok(Found {
                 ids,
+                points,
                 regions: None,
                 members: None,
             });
         };
-        let regions = Regions::new(Found::rows(history, &ids).view(), link)?;
+        let regions = Regions::new(points.view(), link)?;
         let mut members = vec![Vec::new(); regions.count()];
         for (p, r) in regions.labels().iter().enumerate() {
             members[*r].push(p);
         }
         Ok(Found {
             ids,
+            points,
             regions: Some(regions),
             members: Some(members),
         })
-    }
-
-    /// The unit-cube rows of the history points `ids`.
-    fn rows(history: &History, ids: &[usize]) -> Array2<f64> {
-        let d = history.dim();
-        let rows: Vec<f64> = ids
-            .iter()
-            .flat_map(|&i| history.unit()[i * d..(i + 1) * d].iter().copied())
-            .collect();
-        Array2::from_shape_vec((ids.len(), d), rows).expect("rows of d")
     }
 }
 
@@ -157,10 +157,8 @@ impl Guided {
 
     /// `n_model` picks: the selection rule among the survivors (per region when balancing),
     /// topped up by the same rule among the best-scored other candidates.
-    #[allow(clippy::too_many_arguments)]
     fn pick(
         &self,
-        history: &History,
         found: &Found,
         cand: &Array2<f64>,
         scores: &Array1<f64>,
@@ -172,15 +170,14 @@ impl Guided {
             (0..scores.len()).partition(|&i| scores[i] > self.settings.threshold);
         let selection = self.settings.selection;
         let distance = match selection {
-            Selection::Even => nearest_distances(Found::rows(history, &found.ids).view(), cand.view())?,
+            Selection::Even => nearest_distances(found.points.view(), cand.view())?,
             _ => Vec::new(),
         };
         let reach = reach(&distance, &survivors, drawn);
         let mut crowd: HashMap<Vec<i32>, u32> = HashMap::new();
         if selection == Selection::Spread {
-            let unit = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("rows");
-            for &i in &found.ids {
-                *crowd.entry(cell_of(unit.row(i))).or_default() += 1;
+            for row in found.points.rows() {
+                *crowd.entry(cell_of(row)).or_default() += 1;
             }
         }
         let scored = Scored {
@@ -249,7 +246,7 @@ impl Strategy for Guided {
         let cand = std::mem::take(&mut drawn.points);
         let scores = self.score(&cand, with_failures)?;
         let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
-        let (picked, survivors) = self.pick(history, &found, &cand, &scores, n - n_random, &drawn, rng)?;
+        let (picked, survivors) = self.pick(&found, &cand, &scores, n - n_random, &drawn, rng)?;
         report.predicted_in_target = Some(survivors);
         report.seconds_prediction = t.elapsed().as_secs_f64() - drawn.seconds_vegas;
 

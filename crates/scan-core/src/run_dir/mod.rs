@@ -18,6 +18,15 @@ use crate::history::PointRecord;
 use crate::journal::{self, Journal};
 use crate::scanner::{IterationRecord, Observer};
 
+/// The files and folders a run keeps in its directory (besides its lock).
+pub const RUN_FILES: [&str; 5] = [
+    "points.csv",
+    "in_target.csv",
+    "iterations.csv",
+    "summary.json",
+    "checkpoint",
+];
+
 /// The columns of the run's point files.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
@@ -59,9 +68,10 @@ fn observers(dir: &Path, points: PointFiles, table: IterationsTable) -> Vec<Box<
 pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -> Result<RunFiles, ScanError> {
     std::fs::create_dir_all(dir).map_err(ScanError::io(dir))?;
     let lock = lock::RunLock::acquire(dir)?;
-    // Check every file before creating any, so a refused directory is left as it was.
-    for name in ["points.csv", "in_target.csv", "iterations.csv"] {
-        if dir.join(name).exists() {
+    // Check every file before creating any, so a refused directory is left as it was; a
+    // dangling symlink counts, so nothing is written through it.
+    for name in RUN_FILES {
+        if dir.join(name).symlink_metadata().is_ok() {
             return Err(ScanError::RunDir {
                 path: dir.to_path_buf(),
                 message: format!("already holds a run ({name} exists); choose another directory or remove it"),

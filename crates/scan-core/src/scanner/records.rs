@@ -166,9 +166,11 @@ impl Spacing {
             _ => 0.25,
         };
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(0);
+        let median = crate::coverage::median_nn_distance(points)?;
+        let even = crate::coverage::even_spread(points, cell, &mut rng);
         Ok(Some(Spacing {
-            median_nn_distance: crate::coverage::median_nn_distance(points)?,
-            ratio_to_even: crate::coverage::spacing_ratio(points, cell, &mut rng)?,
+            median_nn_distance: median,
+            ratio_to_even: median / crate::coverage::median_nn_distance(even.view())?,
         }))
     }
 }
