@@ -600,3 +600,47 @@ fn a_second_process_is_refused_while_a_run_holds_its_directory() {
         "{message}"
     );
 }
+
+#[test]
+fn a_finished_run_is_extended_by_raising_its_budget_but_not_by_changing_its_box() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "", 1000);
+    let out = tmp.path().join("run");
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let original = std::fs::read_to_string(out.join("config.toml")).unwrap();
+    assert_eq!(
+        original,
+        std::fs::read_to_string(out.join("config.original.toml")).unwrap()
+    );
+    // A changed box is refused, naming the key, and nothing is evaluated.
+    let moved = original.replacen("max = 31.4159", "max = 10.0", 1);
+    std::fs::write(out.join("config.toml"), &moved).unwrap();
+    let o = dlscan(&["resume", out.to_str().unwrap(), "--no-plots"]);
+    assert!(!o.status.success());
+    let message = text(&o.stderr);
+    assert!(message.contains("`parameter[0].max`"), "{message}");
+    assert_eq!(summary(&out)["oracle_calls"], 1000);
+    // A higher budget and more workers are taken: the run goes on to the new budget.
+    let extended = original
+        .replace("max_oracle_calls = 1000", "max_oracle_calls = 1500")
+        .replace("workers = 2", "workers = 1");
+    std::fs::write(out.join("config.toml"), extended).unwrap();
+    let o = dlscan(&["resume", out.to_str().unwrap(), "--no-plots"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(summary(&out)["oracle_calls"], 1500);
+    let mut ids: Vec<u64> = csv::Reader::from_path(out.join("points.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap()[0].parse().unwrap())
+        .collect();
+    // Rows are written as the workers return them.
+    ids.sort_unstable();
+    assert!(ids.iter().copied().eq(0..1500), "ids are 0..1500 once each");
+}

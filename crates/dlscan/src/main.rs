@@ -5,6 +5,7 @@
 //! `scan-core` and `oracle-api`.
 
 mod config;
+mod identity;
 mod import;
 mod plots;
 mod progress;
@@ -48,7 +49,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Continue a run that was interrupted (Ctrl-C, a crash, SIGKILL, a reboot).
+    /// Continue a run that was interrupted (Ctrl-C, a crash, SIGKILL, a reboot), or extend
+    /// a finished one: its config.toml may raise the [stop] budgets and change workers and
+    /// timeouts; other changes are refused.
     Resume {
         /// The run directory (it holds config.toml and points.csv).
         run_dir: PathBuf,
@@ -123,14 +126,6 @@ fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
     Ok(Plugin::load(path)?)
 }
 
-/// FNV-1a of the configuration text: resuming checks the run's configuration is unchanged.
-fn fingerprint(text: &str) -> String {
-    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    });
-    format!("{hash:016x}")
-}
-
 /// The scanner for a loaded configuration, with its strategy and progress display.
 fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
     let plugin = load_plugin(loaded)?;
@@ -141,9 +136,10 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
     let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
         .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
     let strategy = loaded.strategy(scanner.output_names())?;
+    let identity = identity::identity(&loaded.text).with_context(|| loaded.path.display().to_string())?;
     let mut scanner = scanner
         .with_strategy(strategy)
-        .with_fingerprint(fingerprint(&loaded.text));
+        .with_fingerprint(identity::fingerprint(&identity));
     scanner.add_observer(Box::new(progress::Progress::new(loaded.settings.stop.max_oracle_calls)));
     Ok(scanner)
 }
@@ -232,8 +228,10 @@ fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool) 
     let dir = out.unwrap_or_else(|| loaded.output_dir());
     check_new_run_dir(&dir, force)?;
     let scanner = scanner_for(&loaded)?.with_run_dir(&dir)?;
-    std::fs::write(dir.join("config.toml"), &loaded.text)
-        .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
+    for name in ["config.toml", identity::ORIGINAL] {
+        std::fs::write(dir.join(name), &loaded.text)
+            .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
+    }
     drive(scanner, &loaded, &dir, with_plots)
 }
 
@@ -253,7 +251,10 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
         );
     }
     // The run's own files, and the configuration this program writes beside them.
-    for name in std::iter::once("config.toml").chain(scan_core::RUN_FILES) {
+    for name in ["config.toml", identity::ORIGINAL]
+        .into_iter()
+        .chain(scan_core::RUN_FILES)
+    {
         // symlink_metadata: a dangling link counts too, so nothing is written through it.
         if dir.join(name).symlink_metadata().is_ok() {
             bail!(
@@ -267,6 +268,7 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
 
 fn resume(dir: &Path, with_plots: bool) -> Result<()> {
     let loaded = load_run_config(dir)?;
+    identity::check_unchanged(dir, &loaded.text)?;
     let scanner = scanner_for(&loaded)?.resume_run_dir(dir)?;
     eprintln!(
         "dlscan: resuming {} with {} points on record",

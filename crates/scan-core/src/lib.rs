@@ -55,7 +55,7 @@ mod target;
 
 pub use error::ScanError;
 pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
-pub use guided::{AutoSigma, Guided, GuidedSettings, LocalSigma, Selection};
+pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
 pub use run_dir::{RUN_FILES, write_atomically};
 pub use scanner::{

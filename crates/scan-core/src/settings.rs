@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::ScanError;
-use crate::guided::{GuidedSettings, LocalSigma, Selection};
+use crate::guided::{Exploration, GuidedSettings, LocalSigma, Selection};
 use crate::scanner::ScanSettings;
 use crate::strategy::{InitialSampling, Strategy, Uniform};
 use crate::target::BoundTarget;
@@ -124,8 +124,10 @@ pub struct ScanOptions {
     pub local_fraction: Option<f64>,
     /// Their width, as a fraction of the box, or "auto".
     pub local_sigma: Option<LocalSigma>,
-    /// Share of each batch drawn uniformly, for exploration.
+    /// Share of each batch spent on exploration.
     pub random_fraction: Option<f64>,
+    /// How that share is chosen: "guided" or "uniform".
+    pub exploration: Option<Exploration>,
     pub selection: Option<Selection>,
     /// Score above which a candidate counts as predicted in target.
     pub threshold: Option<f64>,
@@ -168,6 +170,7 @@ impl ScanOptions {
         flag("local_fraction", self.local_fraction.is_some(), guided);
         flag("local_sigma", self.local_sigma.is_some(), guided);
         flag("random_fraction", self.random_fraction.is_some(), guided);
+        flag("exploration", self.exploration.is_some(), guided);
         flag("selection", self.selection.is_some(), guided);
         flag("threshold", self.threshold.is_some(), guided);
         flag("region_link", self.region_link.is_some(), guided);
@@ -248,6 +251,7 @@ impl ScanOptions {
             local_fraction: self.local_fraction.unwrap_or(base.local_fraction),
             local_sigma: self.local_sigma.unwrap_or(base.local_sigma),
             random_fraction: self.random_fraction.unwrap_or(base.random_fraction),
+            exploration: self.exploration.unwrap_or(base.exploration),
             selection: self.selection.unwrap_or(base.selection),
             threshold: self.threshold.unwrap_or(base.threshold),
             region_link: self.region_link.or(base.region_link),

@@ -18,6 +18,9 @@ pub enum Origin {
     Random,
     /// Chosen by the surrogate.
     Surrogate,
+    /// Guided exploration: a probe where the surrogate's guess is good and nothing has
+    /// been evaluated nearby.
+    Explore,
 }
 
 impl Origin {
@@ -27,12 +30,13 @@ impl Origin {
             Origin::Initial => "initial",
             Origin::Random => "random",
             Origin::Surrogate => "surrogate",
+            Origin::Explore => "explore",
         }
     }
 
     /// Parse the lowercase name.
     pub fn parse(s: &str) -> Option<Origin> {
-        [Origin::Initial, Origin::Random, Origin::Surrogate]
+        [Origin::Initial, Origin::Random, Origin::Surrogate, Origin::Explore]
             .into_iter()
             .find(|o| o.as_str() == s)
     }

@@ -42,6 +42,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         local_fraction: 0.2,
         local_sigma: scan_core::LocalSigma::Fixed(0.01),
         random_fraction: 0.1,
+        exploration: scan_core::Exploration::Uniform,
         selection,
         threshold: 0.5,
         region_link: None,

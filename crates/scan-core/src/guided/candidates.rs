@@ -23,6 +23,11 @@ pub(super) const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
 const AUTO_SIGMA_SAMPLE: usize = 20_000;
 /// The automatic width in median nearest-neighbour spacings of the in-target points.
 const SPACINGS: f64 = 1.0;
+/// Half of the automatic steps take the automatic width, the other half widths spread
+/// log-uniformly over this many halvings below it: a thin target set (a shell in many
+/// dimensions) is left by nearly every step of the full width, and the narrower ones keep
+/// candidates inside it. Even selection still prefers the farther of the survivors.
+const AUTO_OCTAVES: f64 = 3.0;
 
 /// What drawing the candidates produced.
 pub(super) struct Candidates {
@@ -34,6 +39,48 @@ pub(super) struct Candidates {
     pub spacing: f64,
     /// The first `uniform` candidates are drawn uniformly over the box.
     pub uniform: usize,
+    /// The local steps: candidates `uniform..uniform + widths.len()`, with their widths.
+    pub widths: Vec<f64>,
+}
+
+/// Steps each local candidate takes through the predicted target set before the batch is
+/// picked: a chain started at a found point wanders along a thin or curved target set,
+/// where one long step would leave it, and reaches the parts no point has been found in.
+pub(super) const WALK_STEPS: usize = 8;
+
+/// Move the local candidates `uniform..uniform + widths.len()` by [`WALK_STEPS`] Gaussian
+/// steps of their widths, each step kept when the score there stays above `threshold`
+/// (or improves on a score below it). `score` scores a block of points; `scores` holds
+/// the candidates' scores and is kept up to date.
+pub(super) fn walk(
+    cand: &mut Array2<f64>,
+    scores: &mut Array1<f64>,
+    uniform: usize,
+    widths: &[f64],
+    threshold: f64,
+    mut score: impl FnMut(&Array2<f64>) -> Result<Array1<f64>, ScanError>,
+    rng: &mut Xoshiro256PlusPlus,
+) -> Result<(), ScanError> {
+    let d = cand.ncols();
+    let rows = uniform..uniform + widths.len();
+    for _ in 0..WALK_STEPS {
+        let mut next = cand.slice(ndarray::s![rows.clone(), ..]).to_owned();
+        for (mut row, w) in next.rows_mut().into_iter().zip(widths) {
+            for c in 0..d {
+                let z: f64 = rng.sample(StandardNormal);
+                row[c] = (row[c] + w * z).clamp(0.0, 1.0 - f64::EPSILON);
+            }
+        }
+        let next_scores = score(&next)?;
+        for (k, r) in rows.clone().enumerate() {
+            let (now, then) = (scores[r], next_scores[k]);
+            if then > threshold || then > now {
+                cand.row_mut(r).assign(&next.row(k));
+                scores[r] = then;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The median nearest-neighbour distance among (a sample of) the in-target points, scaled
@@ -81,11 +128,16 @@ pub(super) fn draw(
     let n_local = ((settings.local_fraction * l as f64).round() as usize).min(l - n_vegas);
     let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
     let mut local_sigma = None;
+    let mut widths = Vec::new();
     let spacing = found_spacing(found, rng)?;
     if n_local > 0 && !found.ids.is_empty() {
         let unit = history.unit();
         let sigma = local_width(settings.local_sigma, spacing);
         local_sigma = Some(sigma);
+        let octaves = match settings.local_sigma {
+            LocalSigma::Fixed(_) => 0.0,
+            LocalSigma::Auto(_) => AUTO_OCTAVES,
+        };
         let start = l - n_vegas - n_local;
         for r in start..start + n_local {
             let base = match &found.members {
@@ -95,9 +147,12 @@ pub(super) fn draw(
                 }
                 None => found.ids[rng.random_range(0..found.ids.len())],
             };
+            let u = (2.0 * rng.random::<f64>() - 1.0).max(0.0);
+            let width = sigma * (-octaves * u).exp2();
+            widths.push(width);
             for c in 0..d {
                 let z: f64 = rng.sample(StandardNormal);
-                cand[[r, c]] = (unit[base * d + c] + sigma * z).clamp(0.0, 1.0 - f64::EPSILON);
+                cand[[r, c]] = (unit[base * d + c] + width * z).clamp(0.0, 1.0 - f64::EPSILON);
             }
         }
     }
@@ -125,5 +180,6 @@ pub(super) fn draw(
         local_sigma,
         spacing,
         uniform: l - n_vegas - n_local,
+        widths,
     })
 }

@@ -22,14 +22,29 @@ pub enum Selection {
     Spread,
 }
 
+/// How the exploration share of each batch is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Exploration {
+    /// Among the uniformly drawn candidates the surrogate scores best (a few times as many
+    /// as needed), the ones farthest from every point evaluated so far: probes of where the
+    /// target may be but nothing has been tried, such as modes no point has hit yet.
+    #[default]
+    Guided,
+    /// Uniform points over the box.
+    Uniform,
+}
+
 /// Width of the local proposals.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum LocalSigma {
     /// A fixed fraction of the box per coordinate.
     Fixed(f64),
-    /// `"auto"`: twice the median distance between neighbouring in-target points, so steps
-    /// reach the gaps of a sparse map and stay close once the map is dense.
+    /// `"auto"`: up to the median distance between neighbouring in-target points (half the
+    /// steps that wide, half narrower down to an eighth), so steps reach the gaps of a sparse
+    /// map and stay close once the map is dense; each candidate takes a short walk of such
+    /// steps through the predicted target set.
     Auto(AutoSigma),
 }
 
@@ -58,8 +73,10 @@ pub struct GuidedSettings {
     pub local_fraction: f64,
     /// Width of those steps.
     pub local_sigma: LocalSigma,
-    /// Fraction of each batch drawn uniformly, for exploration.
+    /// Fraction of each batch spent on exploration.
     pub random_fraction: f64,
+    /// How the exploration share is chosen.
+    pub exploration: Exploration,
     pub selection: Selection,
     /// A candidate counts as predicted in target when its score exceeds this.
     pub threshold: f64,
@@ -73,15 +90,16 @@ pub struct GuidedSettings {
 
 impl GuidedSettings {
     /// The defaults for a batch of `k` points: L = 100·K candidates, half of them local
-    /// steps of automatic width, a tenth from the VEGAS map; a tenth of each batch uniform;
-    /// even (farthest-point) selection above score 0.5.
+    /// walks of automatic width, a tenth from the VEGAS map; a fifth of each batch on
+    /// guided exploration; even (farthest-point) selection above score 0.5.
     pub fn defaults(k: usize) -> Self {
         GuidedSettings {
             candidates: 100 * k,
             vegas_fraction: 0.1,
             local_fraction: 0.5,
             local_sigma: LocalSigma::default(),
-            random_fraction: 0.1,
+            random_fraction: 0.2,
+            exploration: Exploration::Guided,
             selection: Selection::Even,
             threshold: 0.5,
             region_link: None,
@@ -94,6 +112,8 @@ impl GuidedSettings {
         GuidedSettings {
             local_fraction: 0.0,
             local_sigma: LocalSigma::Fixed(0.01),
+            random_fraction: 0.1,
+            exploration: Exploration::Uniform,
             selection: Selection::Sample,
             ..GuidedSettings::defaults(k)
         }

@@ -61,6 +61,7 @@ fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         local_fraction: 0.0,
         local_sigma: LocalSigma::Fixed(0.01),
         random_fraction: 0.0,
+        exploration: Exploration::Uniform,
         selection,
         threshold: 0.5,
         region_link,
@@ -144,6 +145,7 @@ fn exploration_share_and_fill_up_are_random() {
         local_fraction: 0.0,
         local_sigma: LocalSigma::Fixed(0.01),
         random_fraction: 0.2,
+        exploration: Exploration::Uniform,
         selection: Selection::Top,
         threshold: 0.5,
         region_link: None,
@@ -257,4 +259,47 @@ fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
         "{:?}",
         &p.unit[..10]
     );
+}
+
+#[test]
+fn guided_exploration_probes_well_scored_places_far_from_every_evaluated_point() {
+    let settings = GuidedSettings {
+        candidates: 10_000,
+        random_fraction: 1.0,
+        local_fraction: 0.0,
+        vegas_fraction: 0.0,
+        ..GuidedSettings::defaults(50)
+    };
+    assert_eq!(settings.exploration, Exploration::Guided);
+    let mut g = Guided::new(Box::new(Slope), settings).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
+    // Evaluated points crowd x < 0.05; the best scores lie around x = 0.5.
+    let h = crowded_history();
+    let p = g.propose(&h, 50, &mut rng).unwrap();
+    assert!(p.origin.iter().all(|o| *o == Origin::Explore));
+    // The pool is the best-scored 200 of 10 000 uniform candidates: within 0.02 of x = 0.5.
+    assert!(
+        p.unit.chunks(2).all(|u| (u[0] - 0.5).abs() < 0.03),
+        "{:?}",
+        &p.unit[..10]
+    );
+    // Spread along that strip by farthest-point picks: no two probes close together.
+    assert!(min_spacing(&p) > 0.005, "{}", min_spacing(&p));
+    let ys: Vec<f64> = p.unit.chunks(2).map(|u| u[1]).collect();
+    let covered = (0..10)
+        .filter(|b| ys.iter().any(|y| (y * 10.0).floor() as usize == *b))
+        .count();
+    assert_eq!(covered, 10, "probes cover every tenth of the strip: {ys:?}");
+    // Uniform exploration ignores the scores.
+    let mut g = Guided::new(
+        Box::new(Slope),
+        GuidedSettings {
+            exploration: Exploration::Uniform,
+            ..g.settings.clone()
+        },
+    )
+    .unwrap();
+    let p = g.propose(&h, 50, &mut rng).unwrap();
+    assert!(p.origin.iter().all(|o| *o == Origin::Random));
+    assert!(p.unit.chunks(2).any(|u| (u[0] - 0.5).abs() > 0.1));
 }
