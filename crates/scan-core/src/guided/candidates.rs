@@ -1,5 +1,6 @@
 //! The candidates a batch is picked from: uniform points, Gaussian steps around the
-//! in-target points found so far, and draws from a VEGAS map of the points.
+//! in-target points found so far (then walked through the predicted target set by
+//! `walk`), and draws from a VEGAS map of the points.
 
 use std::time::Instant;
 

@@ -69,7 +69,7 @@ pub struct GuidedSettings {
     /// Fraction of the candidates drawn from the VEGAS map (0 disables it).
     pub vegas_fraction: f64,
     /// Fraction of the candidates drawn as Gaussian steps around in-target points found so
-    /// far (0 disables it).
+    /// far, each then walked a few steps through the predicted target set (0 disables it).
     pub local_fraction: f64,
     /// Width of those steps.
     pub local_sigma: LocalSigma,
