@@ -419,6 +419,40 @@ fn bad_input_gives_clear_errors() {
                 .replace("strategy = \"random\"", "strategy = \"mlp-classifier\""),
             "[scan] network: invalid setting: update_learning_rate -1 must be positive",
         ),
+        (
+            good.replace(
+                "strategy = \"random\"",
+                "strategy = \"mlp-classifier\"\ncandidates = 100",
+            ),
+            "candidates: 100 is fewer than batch_size = 250",
+        ),
+        (
+            good.replace(
+                "strategy = \"random\"",
+                "strategy = \"mlp-classifier\"\nvegas_fraction = 0.6\nlocal_fraction = 0.6",
+            ),
+            "vegas_fraction + local_fraction = 0.6 + 0.6 exceeds 1",
+        ),
+        (
+            good.replace(
+                "[oracle.config]",
+                "timeout_s = 1e300\nchunk_size = 100\n[oracle.config]",
+            ),
+            "timeout_s = 1e300 must be positive and at most",
+        ),
+        (
+            good.replace("min = -31.4159", "min = -1.7e308")
+                .replace("max = 31.4159", "max = 1.7e308"),
+            "parameter `x1`: the width max − min",
+        ),
+        (
+            good.replace("name = \"x2\"", "name = \"status\""),
+            "parameter `status` has the name of the `status` column",
+        ),
+        (
+            good.replace("name = \"x2\"", "name = \"O\""),
+            "the oracle's output `O` has the name of parameter `O`",
+        ),
     ];
     for (i, (text_in, expected)) in cases.iter().enumerate() {
         let path = tmp.path().join(format!("bad{i}.toml"));
@@ -436,6 +470,8 @@ fn bad_input_gives_clear_errors() {
             "case {i}: expected `{expected}` in:\n{stderr}"
         );
         assert!(!stderr.contains("panicked"), "case {i}: {stderr}");
+        // Refused before anything is written: no half-made run is left behind.
+        assert!(!tmp.path().join(format!("out{i}")).exists(), "case {i}");
     }
     let o = dlscan(&["run", "/no/such/config.toml"]);
     assert!(text(&o.stderr).contains("cannot read configuration /no/such/config.toml"));

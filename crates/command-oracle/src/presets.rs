@@ -108,7 +108,8 @@ fn slha_outputs(file: &str, outputs: BTreeMap<String, SlhaEntry>) -> Vec<OutputC
 /// ```
 ///
 /// Outputs: `valid`, `unitarity`, `perturbativity`, `stability` (Block THDM 1–4, 1 = yes)
-/// and the masses `mh`, `mH`, `mA`, `mHp` (MASS 25, 35, 36, 37), plus any `outputs`.
+/// and the masses `mh`, `mH`, `mA`, `mHp` (MASS 25, 35, 36, 37) that are not scanned, plus
+/// any `outputs`.
 /// 2HDMC exits 255 on inputs it rejects (GSL errors go to stdout), 0 otherwise; it marks
 /// unreadable numbers as invalid parameters (THDM 1 = 0) and silently ignores a Yukawa type
 /// outside 1–4 (FMODSEL 1 then holds 29 instead of 31–34): both are failures here.
@@ -176,6 +177,9 @@ pub fn thdm(text: &str) -> Result<CommandConfig, String> {
         ("mHp", entry("MASS", 37)),
     ]
     .into_iter()
+    // A scanned mass is echoed unchanged in the physical basis: it is a parameter column
+    // already, and an output of the same name would repeat it.
+    .filter(|(k, _)| !t.inputs.iter().any(|i| i == k))
     .map(|(k, v)| (k.to_string(), v))
     .collect();
     outputs.extend(t.outputs);

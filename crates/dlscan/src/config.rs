@@ -204,11 +204,17 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
     let rules = config.stop.get_ref().clone();
     rules.check().map_err(|e| at.error(config.stop.span(), e))?;
     let timeout = match &config.oracle.timeout_s {
-        Some(t) if t.get_ref().is_finite() && *t.get_ref() > 0.0 => Some(Duration::from_secs_f64(*t.get_ref())),
+        Some(t) if *t.get_ref() > 0.0 && *t.get_ref() <= scan_core::MAX_TIMEOUT.as_secs_f64() => {
+            Some(Duration::from_secs_f64(*t.get_ref()))
+        }
         Some(t) => {
             return Err(at.error(
                 t.span(),
-                format!("[oracle] timeout_s = {} must be positive", t.get_ref()),
+                format!(
+                    "[oracle] timeout_s = {} must be positive and at most {} (a year); leave it out for no limit",
+                    scan_core::journal::format_number(*t.get_ref()),
+                    scan_core::MAX_TIMEOUT.as_secs()
+                ),
             ));
         }
         None => None,
@@ -439,8 +445,16 @@ max_oracle_calls = 200
             "[target]",
         ));
         assert!(e.contains("target: no condition"), "{e}");
-        let e = error_of(&GOOD.replace("timeout_s = 2.5", "timeout_s = -1.0"));
-        assert!(e.contains("line 8") && e.contains("timeout_s"), "{e}");
+        for bad in ["-1.0", "1e300", "1e19", "1e18", "nan", "inf"] {
+            let e = error_of(&GOOD.replace("timeout_s = 2.5", &format!("timeout_s = {bad}")));
+            assert!(e.contains("line 8") && e.contains("timeout_s"), "{bad}: {e}");
+        }
+        let e = error_of(
+            &GOOD
+                .replacen("min = ", "min = -1.7e308 #", 1)
+                .replacen("max = ", "max = 1.7e308 #", 1),
+        );
+        assert!(e.contains("overflows"), "{e}");
         let e = error_of("[oracle]\nplugin = 3\n");
         assert!(e.contains("line 2"), "{e}");
         let e = error_of(

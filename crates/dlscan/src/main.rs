@@ -302,6 +302,8 @@ fn check(config_path: &Path) -> Result<()> {
             loaded.space.dim()
         );
     }
+    let names: Vec<String> = loaded.space.parameters().iter().map(|p| p.name.clone()).collect();
+    scan_core::journal::check_columns(&names, &shape.output_names)?;
     let bound = loaded.target.bind(&shape.output_names)?;
     // The strategy's settings (surrogate, network, outputs to regress) are checked too.
     loaded.strategy(&shape.output_names)?;

@@ -132,8 +132,28 @@ impl EvaluatorOptions {
         {
             return Err(ScanError::setting("timeout_s", "must be positive"));
         }
+        if let Some(t) = self.timeout
+            && t > MAX_TIMEOUT
+        {
+            return Err(ScanError::setting(
+                "timeout_s",
+                format!(
+                    "{} s is longer than the longest limit, {} s (a year); leave it unset for none",
+                    t.as_secs_f64(),
+                    MAX_TIMEOUT.as_secs()
+                ),
+            ));
+        }
         Ok(())
     }
+}
+
+/// The longest per-point time limit accepted: a year.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// The time limit of a call with `points` points, `timeout` each (saturating).
+fn chunk_limit(timeout: Duration, points: usize) -> Duration {
+    timeout.saturating_mul(u32::try_from(points).unwrap_or(u32::MAX))
 }
 
 struct Job {
@@ -324,7 +344,11 @@ impl Evaluator {
                     x: x[range.start * ni..range.end * ni].to_vec(),
                     n: range.len(),
                 };
-                let deadline = self.options.timeout.map(|t| Instant::now() + t * range.len() as u32);
+                // A deadline past what the clock can hold is no deadline.
+                let deadline = self
+                    .options
+                    .timeout
+                    .and_then(|t| Instant::now().checked_add(chunk_limit(t, range.len())));
                 let worker = self
                     .workers
                     .iter()
@@ -380,7 +404,10 @@ impl Evaluator {
                         let (chunk, _) = in_flight.remove(&worker_id).expect("expired worker is in flight");
                         self.abandon(worker_id);
                         let range = chunks[chunk].clone();
-                        let limit = self.options.timeout.expect("deadlines come from a timeout") * range.len() as u32;
+                        let limit = chunk_limit(
+                            self.options.timeout.expect("deadlines come from a timeout"),
+                            range.len(),
+                        );
                         let message = format!("no answer within {:.3} s", limit.as_secs_f64());
                         let chunk_outcomes = vec![
                             Outcome {

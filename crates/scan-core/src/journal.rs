@@ -35,6 +35,41 @@ pub fn format_number(v: f64) -> String {
     }
 }
 
+/// Columns of `points.csv` that are not parameters or outputs.
+pub const FIXED_COLUMNS: [&str; 7] = [
+    "id",
+    "iteration",
+    "origin",
+    "target_likelihood",
+    "status",
+    "in_target",
+    "message",
+];
+
+/// Every column of `points.csv` must have its own name: CSV readers (pandas, csv) resolve a
+/// repeated header silently to one of the columns. A parameter named like a fixed column or
+/// like an output, or two of either with one name, is refused, naming both.
+pub fn check_columns(parameters: &[String], outputs: &[String]) -> Result<(), crate::ScanError> {
+    let mut seen: std::collections::HashMap<&str, String> = FIXED_COLUMNS
+        .iter()
+        .map(|c| (*c, format!("the `{c}` column")))
+        .collect();
+    let named = parameters
+        .iter()
+        .map(|p| (p, format!("parameter `{p}`")))
+        .chain(outputs.iter().map(|o| (o, format!("the oracle's output `{o}`"))));
+    for (name, what) in named {
+        if let Some(first) = seen.get(name.as_str()) {
+            return Err(crate::ScanError::OracleMismatch(format!(
+                "{what} has the name of {first}: the columns of points.csv must differ; rename the parameter \
+                 (or the output, where the plugin lets you)"
+            )));
+        }
+        seen.insert(name, what);
+    }
+    Ok(())
+}
+
 /// The header of `points.csv` for these parameter and output names.
 pub fn header(parameters: &[String], outputs: &[String], with_likelihood: bool) -> Vec<String> {
     let mut h = vec!["id".to_string(), "iteration".to_string(), "origin".to_string()];
@@ -248,5 +283,30 @@ mod tests {
         assert_eq!(format_number(f64::NAN), "NaN");
         assert_eq!(format_number(f64::INFINITY), "inf");
         assert_eq!(format_number(7.511739530734716e-77), "7.511739530734716e-77");
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::check_columns;
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn every_column_name_is_distinct() {
+        check_columns(&names(&["x", "y"]), &names(&["O", "likelihood"])).unwrap();
+        let e = check_columns(&names(&["status", "y"]), &names(&["O"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("parameter `status`") && e.contains("`status` column"), "{e}");
+        let e = check_columns(&names(&["mH", "tanb"]), &names(&["mh", "mH"]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("output `mH`") && e.contains("parameter `mH`"), "{e}");
+        let e = check_columns(&names(&["x", "x"]), &[]).unwrap_err().to_string();
+        assert!(e.contains("parameter `x` has the name of parameter `x`"), "{e}");
+        assert!(check_columns(&[], &names(&["in_target"])).is_err());
     }
 }

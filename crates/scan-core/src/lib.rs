@@ -54,7 +54,9 @@ pub mod surrogate;
 mod target;
 
 pub use error::ScanError;
-pub use evaluator::{BatchResult, Evaluator, EvaluatorOptions, OracleFactory, Outcome, PluginFactory, Status};
+pub use evaluator::{
+    BatchResult, Evaluator, EvaluatorOptions, MAX_TIMEOUT, OracleFactory, Outcome, PluginFactory, Status,
+};
 pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
 pub use run_dir::{RUN_FILES, write_atomically};

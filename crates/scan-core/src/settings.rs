@@ -216,7 +216,18 @@ impl ScanOptions {
         if self.strategy == StrategyKind::Random {
             return Ok(());
         }
-        self.guided_settings().check()?;
+        let guided = self.guided_settings();
+        guided.check()?;
+        let batch = self.scan_settings(0).batch_size;
+        if guided.candidates < batch {
+            return Err(ScanError::setting(
+                "candidates",
+                format!(
+                    "{} is fewer than batch_size = {batch}: the batch is picked among the candidates",
+                    guided.candidates
+                ),
+            ));
+        }
         if self.strategy == StrategyKind::MlpRegressor && self.regress.as_ref().is_some_and(Vec::is_empty) {
             return Err(ScanError::setting(
                 "regress",

@@ -61,6 +61,14 @@ impl Parameter {
         if self.min >= self.max {
             return bad(format!("min ({}) must be smaller than max ({})", self.min, self.max));
         }
+        // Points are min + u·(max − min): a width beyond the largest float maps every point
+        // to ±inf.
+        if !(self.max - self.min).is_finite() {
+            return bad(format!(
+                "the width max − min of [{}, {}] overflows; scan a narrower range or use scale = \"log\"",
+                self.min, self.max
+            ));
+        }
         if self.scale == Scale::Log && self.min <= 0.0 {
             return bad(format!("log scale needs a positive range, but min = {}", self.min));
         }

@@ -62,7 +62,13 @@ fn regressor_strategy_beats_uniform_sampling() {
     let (space, target, factory) = common::ring(0.02);
     let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
     let bound = target.bind(scanner.output_names()).unwrap();
-    let surrogate = RegressorSurrogate::new(vec![(0, scan_core::Transform::Identity)], network(), bound, 1).unwrap();
+    let surrogate = RegressorSurrogate::new(
+        vec![(0, scan_core::Transform::Identity)],
+        network(),
+        bound,
+        vec!["O".into()],
+    )
+    .unwrap();
     let mut scanner = scanner.with_strategy(Box::new(
         Guided::new(Box::new(surrogate), guided(Selection::Spread)).unwrap(),
     ));
@@ -102,7 +108,11 @@ fn classifier_strategy_with_smote_beats_uniform_sampling() {
 fn regressor_must_predict_every_output_the_target_reads() {
     let (_, target, _) = common::ring(0.02);
     let bound = target.bind(&["r".to_string(), "other".to_string()]).unwrap();
-    assert!(RegressorSurrogate::new(vec![(1, scan_core::Transform::Identity)], network(), bound, 2).is_err());
+    let names = vec!["r".to_string(), "other".to_string()];
+    let e = RegressorSurrogate::new(vec![(1, scan_core::Transform::Identity)], network(), bound, names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("output `r`"), "{e}");
 }
 
 /// Four discs of different sizes (radii 0.3, 0.2, 0.15, 0.15) in [-1, 1]²; output `g` is

@@ -133,6 +133,15 @@ impl GuidedSettings {
                 return Err(ScanError::setting(name, format!("{v} must lie in [0, 1]")));
             }
         }
+        if self.vegas_fraction + self.local_fraction > 1.0 + 1e-12 {
+            return Err(ScanError::setting(
+                "local_fraction",
+                format!(
+                    "vegas_fraction + local_fraction = {} + {} exceeds 1: they are shares of the same candidates",
+                    self.vegas_fraction, self.local_fraction
+                ),
+            ));
+        }
         if let LocalSigma::Fixed(s) = self.local_sigma
             && !(s > 0.0 && s.is_finite())
         {

@@ -165,6 +165,12 @@ fn bad_settings_are_refused() {
     assert_eq!(s.candidates, 10_000);
     s.vegas_fraction = 1.5;
     assert!(Guided::new(Box::new(Flat), s.clone()).is_err());
+    s.vegas_fraction = 0.6;
+    s.local_fraction = 0.5;
+    let e = Guided::new(Box::new(Flat), s.clone()).unwrap_err().to_string();
+    assert!(e.contains("vegas_fraction + local_fraction"), "{e}");
+    s.local_fraction = 0.4;
+    assert!(Guided::new(Box::new(Flat), s.clone()).is_ok());
     s.vegas_fraction = 0.1;
     s.region_link = Some(0.0);
     assert!(Guided::new(Box::new(Flat), s).is_err());

@@ -100,6 +100,8 @@ impl Scanner {
                 space.dim()
             )));
         }
+        let names: Vec<String> = space.parameters().iter().map(|p| p.name.clone()).collect();
+        crate::journal::check_columns(&names, &shape.output_names)?;
         let target = target.bind(&shape.output_names)?;
         Ok(Scanner {
             history: History::new(space.dim(), shape.n_outputs()),

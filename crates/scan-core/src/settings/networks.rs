@@ -143,7 +143,7 @@ impl ScanOptions {
                     outputs,
                     net.mlp_params(ctx.seed),
                     ctx.target.clone(),
-                    ctx.output_names.len(),
+                    ctx.output_names.to_vec(),
                 )?)
             }
         })

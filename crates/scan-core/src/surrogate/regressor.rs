@@ -19,17 +19,19 @@ pub struct RegressorSurrogate {
     outputs: Vec<(usize, Transform)>,
     params: MlpParams,
     target: BoundTarget,
-    n_outputs: usize,
+    /// Names of every oracle output, for messages.
+    output_names: Vec<String>,
     models: Vec<MlpRegressor>,
 }
 
 impl RegressorSurrogate {
-    /// `outputs`: (index into the oracle outputs, transform) of each regressed output.
+    /// `outputs`: (index into the oracle outputs, transform) of each regressed output;
+    /// `output_names`: the names of all the oracle's outputs.
     pub fn new(
         outputs: Vec<(usize, Transform)>,
         params: MlpParams,
         target: BoundTarget,
-        n_outputs: usize,
+        output_names: Vec<String>,
     ) -> Result<Self, ScanError> {
         if outputs.is_empty() {
             return Err(ScanError::setting(
@@ -42,7 +44,8 @@ impl RegressorSurrogate {
             return Err(ScanError::setting(
                 "regress",
                 format!(
-                    "the target reads output #{missing}, which the regressor does not predict; add it to the regressed outputs"
+                    "the target reads output `{}`, which the regressor does not predict; add it to the regressed outputs",
+                    output_names.get(missing).map_or("?", String::as_str)
                 ),
             ));
         }
@@ -51,7 +54,7 @@ impl RegressorSurrogate {
             outputs,
             params,
             target,
-            n_outputs,
+            output_names,
             models: Vec::new(),
         })
     }
@@ -78,7 +81,14 @@ impl Surrogate for RegressorSurrogate {
                 .collect();
             if keep.len() < 2 {
                 return Err(ScanError::Training(format!(
-                    "too few usable values of output #{column} to train the regressor"
+                    "too few usable values of output `{}` to train the regressor (it needs two successful points \
+                     with a finite value{})",
+                    self.output_names[column],
+                    if transform == TargetTransform::Log {
+                        ", positive for its log transform"
+                    } else {
+                        ""
+                    }
                 )));
             }
             let x = data.unit.select(ndarray::Axis(0), &keep);
@@ -125,7 +135,7 @@ impl Surrogate for RegressorSurrogate {
             return Err(ScanError::Training("used before training".into()));
         }
         let predictions: Vec<Array1<f64>> = self.models.iter().map(|m| m.predict(unit)).collect::<Result<_, _>>()?;
-        let mut row = vec![0.0; self.n_outputs];
+        let mut row = vec![0.0; self.output_names.len()];
         Ok((0..unit.nrows())
             .map(|i| {
                 for ((column, _), p) in self.outputs.iter().zip(&predictions) {
