@@ -680,3 +680,39 @@ fn a_finished_run_is_extended_by_raising_its_budget_but_not_by_changing_its_box(
     ids.sort_unstable();
     assert!(ids.iter().copied().eq(0..1500), "ids are 0..1500 once each");
 }
+
+#[test]
+fn a_plugin_beside_the_configuration_is_not_loaded_by_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "", "", 100);
+    let planted = tmp.path().join(format!(
+        "{}dlscan_planted{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    ));
+    std::fs::copy(plugin_path("toy"), &planted).unwrap();
+    let text_in = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&plugin_path("toy").display().to_string(), "planted");
+    std::fs::write(&config, text_in).unwrap();
+    // Neither from the configuration's directory nor from the current one.
+    let o = Command::new(dlscan_binary())
+        .args(["check", config.to_str().unwrap()])
+        .current_dir(tmp.path())
+        .env_remove("DLSCAN_PLUGIN_PATH")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        text(&o.stderr).contains("no plugin named `planted`"),
+        "{}",
+        text(&o.stderr)
+    );
+    // Named explicitly, it is found.
+    let o = Command::new(dlscan_binary())
+        .args(["check", config.to_str().unwrap()])
+        .env("DLSCAN_PLUGIN_PATH", tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

@@ -292,7 +292,7 @@ impl Loaded {
 
     /// Directories searched for a plugin given by name: see [`plugin_search_path`].
     pub fn plugin_dirs(&self) -> Vec<PathBuf> {
-        plugin_search_path(self.path.parent())
+        plugin_search_path()
     }
 
     /// The plugin path: a relative path is taken relative to the configuration file.
@@ -312,20 +312,18 @@ impl Loaded {
     }
 }
 
-/// Directories searched for a plugin given by name, in order: `DLSCAN_PLUGIN_PATH`, the
-/// configuration's directory (if any), the directory of the `dlscan` executable and its
-/// `plugins/` subdirectory.
-pub fn plugin_search_path(config_dir: Option<&Path>) -> Vec<PathBuf> {
+/// Directories searched for a plugin given by name, in order: `DLSCAN_PLUGIN_PATH`, then
+/// the directory of the `dlscan` executable and its `plugins/` subdirectory. Never the
+/// configuration's or the current directory: a library planted beside a configuration
+/// would run its code as soon as it is loaded, even under `dlscan check`.
+pub fn plugin_search_path() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::env::var_os("DLSCAN_PLUGIN_PATH")
-        .map(|v| std::env::split_paths(&v).collect())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|d| !d.as_os_str().is_empty())
+                .collect()
+        })
         .unwrap_or_default();
-    if let Some(dir) = config_dir {
-        dirs.push(if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir.to_path_buf()
-        });
-    }
     if let Ok(exe) = std::env::current_exe()
         && let Some(dir) = exe.parent()
     {

@@ -343,7 +343,7 @@ fn check(config_path: &Path) -> Result<()> {
 }
 
 fn plugin_info(spec: &str) -> Result<()> {
-    let path = locate_plugin(spec, &config::plugin_search_path(Some(Path::new("."))))?;
+    let path = locate_plugin(spec, &config::plugin_search_path())?;
     let plugin = Plugin::load(&path)?;
     println!("path:        {}", plugin.path().display());
     println!("name:        {}", plugin.name());
