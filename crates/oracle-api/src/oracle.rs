@@ -59,7 +59,8 @@ impl fmt::Display for PointFailure {
 /// Result of evaluating one point: `Ok(())` when the outputs slot holds valid values.
 pub type PointResult = Result<(), PointFailure>;
 
-/// An error affecting a whole call, not one point.
+/// An error affecting a whole call, not one point. The scanner then retries the call's points
+/// one by one, so only the points that fail on their own are recorded as failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct OracleError(pub String);

@@ -207,6 +207,27 @@ impl std::fmt::Debug for Evaluator {
     }
 }
 
+/// One call of the oracle on `n` points, a panic caught: the outputs, the per-point results,
+/// and the message when the whole call failed.
+fn call(
+    oracle: &mut dyn Oracle,
+    x: &[f64],
+    n: usize,
+    n_outputs: usize,
+) -> (Vec<f64>, Vec<PointResult>, Option<String>) {
+    let mut outputs = vec![f64::NAN; n * n_outputs];
+    let mut results: Vec<PointResult> = vec![Ok(()); n];
+    let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        oracle.evaluate_batch(x, &mut outputs, &mut results)
+    }));
+    let failure = match call {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(e.0),
+        Err(payload) => Some(panic_message(&*payload)),
+    };
+    (outputs, results, failure)
+}
+
 fn spawn_worker(id: usize, mut oracle: Box<dyn Oracle>, done: Sender<Done>) -> Result<Worker, ScanError> {
     let (jobs, job_rx) = mpsc::channel::<Job>();
     let n_outputs = oracle.shape().n_outputs();
@@ -214,18 +235,24 @@ fn spawn_worker(id: usize, mut oracle: Box<dyn Oracle>, done: Sender<Done>) -> R
         .name(format!("oracle-{id}"))
         .spawn(move || {
             for job in job_rx {
-                let mut outputs = vec![f64::NAN; job.n * n_outputs];
-                let mut results: Vec<PointResult> = vec![Ok(()); job.n];
-                let call = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    oracle.evaluate_batch(&job.x, &mut outputs, &mut results)
-                }));
-                let failure = match call {
-                    Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e.0),
-                    Err(payload) => Some(panic_message(&*payload)),
-                };
+                let (mut outputs, mut results, failure) = call(oracle.as_mut(), &job.x, job.n, n_outputs);
                 if let Some(message) = failure {
-                    results.fill(Err(PointFailure::Failed(message)));
+                    if job.n == 1 {
+                        results[0] = Err(PointFailure::Failed(message));
+                    } else {
+                        // The whole call failed: one bad point must not take the healthy
+                        // ones of its chunk with it, so each is tried on its own.
+                        let n_inputs = job.x.len() / job.n;
+                        for i in 0..job.n {
+                            let x = &job.x[i * n_inputs..(i + 1) * n_inputs];
+                            let (out, mut res, failure) = call(oracle.as_mut(), x, 1, n_outputs);
+                            outputs[i * n_outputs..(i + 1) * n_outputs].copy_from_slice(&out);
+                            results[i] = match failure {
+                                Some(m) => Err(PointFailure::Failed(m)),
+                                None => res.remove(0),
+                            };
+                        }
+                    }
                 }
                 let message = Done {
                     worker: id,

@@ -167,3 +167,56 @@ fn bad_options_are_refused() {
         ));
     }
 }
+
+/// Fails a whole batch call when any of its points has x[0] < 0, as a program run for
+/// many points at once does when one of them crashes it.
+struct AllOrNothing(Shape);
+
+impl Oracle for AllOrNothing {
+    fn shape(&self) -> &Shape {
+        &self.0
+    }
+    fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
+        out[0] = x[0] + x[1];
+        Ok(())
+    }
+    fn evaluate_batch(&mut self, x: &[f64], out: &mut [f64], results: &mut [PointResult]) -> Result<(), OracleError> {
+        if x.chunks(2).any(|p| p[0] < 0.0) {
+            return Err(OracleError("the program crashed on this batch".into()));
+        }
+        for (i, r) in results.iter_mut().enumerate() {
+            *r = self.evaluate(&x[2 * i..2 * i + 2], &mut out[i..i + 1]);
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_points_of_a_failed_call_are_retried_one_by_one() {
+    let factory: Arc<dyn OracleFactory> =
+        Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> { Ok(Box::new(AllOrNothing(Shape::new(2, ["sum"])))) });
+    let mut ev = Evaluator::new(
+        factory,
+        EvaluatorOptions {
+            workers: 2,
+            chunk_size: Some(5),
+            timeout: None,
+        },
+    )
+    .unwrap();
+    // Point 3 poisons its chunk (points 0–4); the other chunk is healthy.
+    let x: Vec<f64> = (0..10)
+        .flat_map(|i| [if i == 3 { -1.0 } else { i as f64 }, 1.0])
+        .collect();
+    let r = ev.evaluate(&x, &AtomicBool::new(false), |_, _, _| Ok(())).unwrap();
+    for i in 0..10 {
+        let o = r.outcomes[i].as_ref().unwrap();
+        if i == 3 {
+            assert_eq!(o.status, Status::Failed);
+            assert_eq!(o.message.as_deref(), Some("the program crashed on this batch"));
+        } else {
+            assert_eq!(o.status, Status::Ok, "point {i}: {:?}", o.message);
+            assert_eq!(r.outputs[i], i as f64 + 1.0);
+        }
+    }
+}
