@@ -153,3 +153,66 @@ impl DefaultCalls for StopRules {
         }
     }
 }
+
+/// Sets the stop flag once it has seen the point with id `at`: an interruption in the
+/// middle of an iteration.
+struct StopAt(u64, Arc<std::sync::atomic::AtomicBool>);
+
+impl Observer for StopAt {
+    fn on_points(&mut self, points: &[PointRecord], _: BatchProgress) -> Result<(), ScanError> {
+        if points.iter().any(|r| r.id == self.0) {
+            self.1.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+fn rows(s: &Scanner) -> Vec<(u64, Vec<f64>)> {
+    let h = s.history();
+    let mut rows: Vec<(u64, Vec<f64>)> = (0..h.len())
+        .map(|i| (h.ids()[i], h.unit()[i..i + 1].to_vec()))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows
+}
+
+#[test]
+fn an_iteration_interrupted_midway_resumes_with_its_own_batch_and_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let four = || StopRules {
+        max_iterations: Some(4),
+        ..Default::default()
+    };
+    let mut whole = scanner(four());
+    whole.run().unwrap();
+    let mut first = scanner(four())
+        .with_fingerprint("cfg")
+        .with_run_dir(dir.path().join("run"))
+        .unwrap();
+    // Iteration 2 holds ids 7, 8, 9 in chunks [7, 8], [9]: stop after the first chunk.
+    let stop = first.stop_handle();
+    first.add_observer(Box::new(StopAt(7, stop)));
+    let summary = first.run().unwrap();
+    assert_eq!(summary.stop_reason, Some(StopReason::Interrupted));
+    assert_eq!(first.history().ids(), (0..9).collect::<Vec<u64>>());
+    assert_eq!(first.iterations().len(), 2, "the interrupted iteration has no row yet");
+    drop(first);
+    let mut second = scanner(four())
+        .with_fingerprint("cfg")
+        .resume_run_dir(dir.path().join("run"))
+        .unwrap();
+    second.run().unwrap();
+    // The same points under the same ids as the uninterrupted run: id 9 was evaluated
+    // after the resume, as part of iteration 2's own batch.
+    assert_eq!(rows(&second), rows(&whole));
+    let calls = |s: &Scanner| {
+        s.iterations()
+            .iter()
+            .map(|r| (r.iteration, r.oracle_calls))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(calls(&second), calls(&whole));
+    assert_eq!(calls(&second), [(0, 4), (1, 3), (2, 3), (3, 3)]);
+    let table = std::fs::read_to_string(dir.path().join("run/iterations.csv")).unwrap();
+    assert_eq!(table.lines().count(), 5, "a header and one row per iteration:\n{table}");
+}

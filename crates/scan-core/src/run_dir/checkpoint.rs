@@ -1,6 +1,8 @@
 //! `checkpoint/`: everything beyond `points.csv` needed to continue a run — the counters,
-//! the wall time and the strategy's learnt state — replaced atomically each iteration. (The
-//! random streams derive from the seed and the iteration number alone.)
+//! the wall time and the strategy's learnt state — replaced atomically twice per
+//! iteration: once its batch is proposed (with the batch, so a resumed run evaluates the
+//! points still missing under their ids instead of proposing afresh), and once it is
+//! done. (The random streams derive from the seed and the iteration number alone.)
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +27,20 @@ pub(crate) struct Checkpoint {
     pub seconds: f64,
     /// Directory (under `checkpoint/`) holding the strategy's state.
     strategy_state: Option<String>,
+    /// The batch of iteration `next_iteration`, proposed and being evaluated.
+    #[serde(default)]
+    pub pending: Option<PendingBatch>,
+}
+
+/// A proposed batch: its points get the ids `first_id..first_id + origin.len()`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingBatch {
+    pub first_id: u64,
+    /// Unit-cube coordinates, row-major.
+    pub unit: Vec<f64>,
+    pub origin: Vec<crate::strategy::Origin>,
+    pub report: crate::strategy::ProposalReport,
+    pub seconds_proposal: f64,
 }
 
 /// Where a run's counters stand when a checkpoint is taken.
@@ -34,6 +50,7 @@ pub(crate) struct CheckpointState {
     pub next_id: u64,
     pub points: usize,
     pub seconds: f64,
+    pub pending: Option<PendingBatch>,
 }
 
 /// Writes and reads the checkpoint of one run directory.
@@ -55,7 +72,13 @@ impl Checkpointer {
     /// is the commit point), then remove older strategy directories.
     pub fn save(&self, state: &CheckpointState, strategy: &dyn Strategy) -> Result<(), ScanError> {
         std::fs::create_dir_all(&self.dir).map_err(ScanError::io(&self.dir))?;
-        let sub = format!("strategy-{}", state.next_iteration);
+        // A distinct directory per save, so the state.json on disk always names one that is
+        // complete until the new state.json replaces it.
+        let sub = format!(
+            "strategy-{}{}",
+            state.next_iteration,
+            if state.pending.is_some() { "-proposed" } else { "" }
+        );
         let state_dir = self.dir.join(&sub);
         if state_dir.exists() {
             std::fs::remove_dir_all(&state_dir).map_err(ScanError::io(&state_dir))?;
@@ -69,6 +92,7 @@ impl Checkpointer {
             points: state.points,
             seconds: state.seconds,
             strategy_state: state_dir.exists().then(|| sub.clone()),
+            pending: state.pending.clone(),
         };
         let text = serde_json::to_string_pretty(&checkpoint).expect("a checkpoint serialises");
         write_atomically(&self.dir.join("state.json"), text.as_bytes())?;
@@ -131,6 +155,7 @@ mod tests {
             next_id: 70,
             points: 70,
             seconds: 1.5,
+            pending: None,
         }
     }
 

@@ -10,7 +10,7 @@ mod lock;
 use std::path::{Path, PathBuf};
 
 pub use atomic::write_atomically;
-pub(crate) use checkpoint::{Checkpoint, CheckpointState, Checkpointer};
+pub(crate) use checkpoint::{Checkpoint, CheckpointState, Checkpointer, PendingBatch};
 use files::{IterationsTable, PointFiles, SummaryFile};
 
 use crate::error::ScanError;

@@ -24,7 +24,7 @@ use crate::error::ScanError;
 use crate::evaluator::{Evaluator, OracleFactory, Status};
 use crate::history::{History, PointRecord};
 use crate::journal;
-use crate::run_dir::{self, CheckpointState, Layout, RunFiles};
+use crate::run_dir::{self, CheckpointState, Layout, PendingBatch, RunFiles};
 use crate::space::Space;
 use crate::strategy::{
     InitialSampling, Origin, Proposal, ProposalReport, Strategy, Uniform, iteration_stream, latin_hypercube_points,
@@ -53,6 +53,8 @@ pub struct Scanner {
     stop_reason: Option<StopReason>,
     /// The in-target points' spacing, measured when the run ends.
     spacing: Option<records::Spacing>,
+    /// A resumed run's interrupted batch, and its points evaluated before the interruption.
+    resumed: Option<(PendingBatch, Vec<PointRecord>)>,
 }
 
 /// Wall time of a run across the processes that ran it.
@@ -123,6 +125,7 @@ impl Scanner {
             fingerprint: None,
             stop_reason: None,
             spacing: None,
+            resumed: None,
         })
     }
 
@@ -171,8 +174,10 @@ impl Scanner {
     /// Continue the run recorded in `dir` (made by [`Scanner::with_run_dir`] with the same
     /// space, target and oracle): replay `points.csv` (dropping a torn last line), restore
     /// the checkpoint (wall time, surrogate weights), and append to the run's files.
-    /// Points of an interrupted iteration that were evaluated are kept; the rest are
-    /// proposed afresh, so no point is evaluated twice and none is lost.
+    /// An interrupted iteration goes on with the batch it had proposed: its points not yet
+    /// on record are evaluated under their own ids, so ids stay contiguous, no point is
+    /// evaluated twice, none is lost, and the iteration gets its row in `iterations.csv`.
+    /// (A run interrupted before its batch was saved proposes that batch afresh.)
     pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
         let (run, replay) = run_dir::reopen(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
         for r in &replay.points {
@@ -184,6 +189,23 @@ impl Scanner {
         if let Some(state) = &replay.checkpoint {
             self.clock.before = state.seconds;
             run.checkpointer.restore_strategy(state, self.strategy.as_mut())?;
+            // A pending batch whose row is written already (an interruption between the
+            // row and the checkpoint) is complete: all its points are on record.
+            let row_written = self.iterations.iter().any(|r| r.iteration == state.next_iteration);
+            if let (Some(pending), true) = (&state.pending, row_written) {
+                self.next_iteration = state.next_iteration + 1;
+                self.next_id = pending.first_id + pending.origin.len() as u64;
+            } else if let Some(pending) = &state.pending {
+                self.next_iteration = state.next_iteration;
+                self.next_id = pending.first_id;
+                let done: Vec<PointRecord> = replay
+                    .points
+                    .iter()
+                    .filter(|r| r.id >= pending.first_id)
+                    .cloned()
+                    .collect();
+                self.resumed = Some((pending.clone(), done));
+            }
         }
         self.attach(run);
         Ok(self)
@@ -304,14 +326,23 @@ impl Scanner {
         Ok(proposal)
     }
 
-    /// Evaluate the proposed points, handing each chunk's records to the observers as it
-    /// arrives; returns the records in proposal order and the seconds spent.
-    fn evaluate(&mut self, iteration: u32, proposal: &Proposal) -> Result<(Vec<PointRecord>, f64), ScanError> {
-        let n = proposal.origin.len();
+    /// Evaluate the points `todo` (indices into the proposal; point `i` gets id
+    /// `first_id + i`), handing each chunk's records to the observers as it arrives; returns
+    /// the records in proposal order and the seconds spent.
+    fn evaluate(
+        &mut self,
+        iteration: u32,
+        proposal: &Proposal,
+        first_id: u64,
+        todo: &[usize],
+    ) -> Result<(Vec<PointRecord>, f64), ScanError> {
+        let n = todo.len();
         let (d, m) = (self.space.dim(), self.history.n_outputs());
-        let x = self.space.from_unit_rows(&proposal.unit);
-        let base_id = self.next_id;
-        self.next_id += n as u64;
+        let unit: Vec<f64> = todo
+            .iter()
+            .flat_map(|&i| proposal.unit[i * d..(i + 1) * d].iter().copied())
+            .collect();
+        let x = self.space.from_unit_rows(&unit);
         let mut records: Vec<Option<PointRecord>> = vec![None; n];
         let (calls_before, in_target_before) = (self.history.len() as u64, self.history.count_in_target() as u64);
         let (mut done, mut found) = (0usize, 0u64);
@@ -324,14 +355,14 @@ impl Scanner {
         } = self;
         let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
             let mut chunk = Vec::with_capacity(range.len());
-            for (k, i) in range.clone().enumerate() {
+            for (k, j) in range.clone().enumerate() {
                 let out = &outputs[k * m..(k + 1) * m];
                 let verdict = target.judge((outcomes[k].status == Status::Ok).then_some(out));
                 chunk.push(PointRecord {
-                    id: base_id + i as u64,
+                    id: first_id + todo[j] as u64,
                     iteration,
-                    origin: proposal.origin[i],
-                    x: x[i * d..(i + 1) * d].to_vec(),
+                    origin: proposal.origin[todo[j]],
+                    x: x[j * d..(j + 1) * d].to_vec(),
                     outputs: out.to_vec(),
                     likelihood: verdict.likelihood,
                     status: outcomes[k].status,
@@ -350,8 +381,8 @@ impl Scanner {
             for o in observers.iter_mut() {
                 o.on_points(&chunk, progress)?;
             }
-            for (i, r) in range.zip(chunk) {
-                records[i] = Some(r);
+            for (j, r) in range.zip(chunk) {
+                records[j] = Some(r);
             }
             Ok(())
         })?;
@@ -361,24 +392,67 @@ impl Scanner {
 
     fn iterate(&mut self) -> Result<(), ScanError> {
         let iteration = self.next_iteration;
-        let wanted = if iteration == 0 {
-            self.settings.initial_points
-        } else {
-            self.settings.batch_size
+        let first_id = self.next_id;
+        let (pending, earlier) = match self.resumed.take() {
+            Some((pending, earlier)) => {
+                for o in &mut self.observers {
+                    o.on_iteration_start(iteration, pending.origin.len() - earlier.len())?;
+                }
+                (pending, earlier)
+            }
+            None => {
+                let wanted = if iteration == 0 {
+                    self.settings.initial_points
+                } else {
+                    self.settings.batch_size
+                };
+                let n = (wanted as u64).min(self.settings.stop.remaining_calls(self.history.len() as u64)) as usize;
+                for o in &mut self.observers {
+                    o.on_iteration_start(iteration, n)?;
+                }
+                let t0 = Instant::now();
+                let proposal = self.propose(iteration, n)?;
+                let pending = PendingBatch {
+                    first_id,
+                    unit: proposal.unit,
+                    origin: proposal.origin,
+                    report: proposal.report,
+                    seconds_proposal: t0.elapsed().as_secs_f64(),
+                };
+                // The batch is on disk before any of it is evaluated: an interruption from
+                // here on resumes with this very batch.
+                self.checkpoint(Some(pending.clone()))?;
+                (pending, Vec::new())
+            }
         };
-        let n = (wanted as u64).min(self.settings.stop.remaining_calls(self.history.len() as u64)) as usize;
-        for o in &mut self.observers {
-            o.on_iteration_start(iteration, n)?;
-        }
-        let t0 = Instant::now();
-        let proposal = self.propose(iteration, n)?;
-        let seconds_proposal = t0.elapsed().as_secs_f64();
-        let (points, seconds_oracle) = self.evaluate(iteration, &proposal)?;
+        let proposal = Proposal {
+            unit: pending.unit.clone(),
+            origin: pending.origin.clone(),
+            report: pending.report.clone(),
+        };
+        let n = proposal.origin.len();
+        let todo: Vec<usize> = (0..n)
+            .filter(|&i| !earlier.iter().any(|r| r.id == first_id + i as u64))
+            .collect();
+        let (fresh, seconds_oracle) = self.evaluate(iteration, &proposal, first_id, &todo)?;
         let d = self.space.dim();
-        for r in &points {
-            let i = (r.id - (self.next_id - n as u64)) as usize;
+        for r in &fresh {
+            let i = (r.id - first_id) as usize;
             self.history.push(r, &proposal.unit[i * d..(i + 1) * d]);
         }
+        let stopped = fresh.len() < todo.len();
+        let mut points = earlier;
+        points.extend(fresh);
+        points.sort_by_key(|r| r.id);
+        if stopped {
+            // Interrupted: the iteration is not over. Its batch stays pending (on disk, with
+            // the time spent so far, and here for a later call in this process).
+            self.checkpoint(Some(pending.clone()))?;
+            self.resumed = Some((pending, points));
+            return Ok(());
+        }
+        self.next_id = first_id + n as u64;
+        let seconds_proposal = pending.seconds_proposal;
         let record = IterationRecord::tally(
             iteration,
             &points,
@@ -393,12 +467,18 @@ impl Scanner {
         for o in &mut self.observers {
             o.on_iteration_end(&record, &summary)?;
         }
+        self.checkpoint(None)
+    }
+
+    /// Save the checkpoint: the counters, the strategy's state and the batch in progress.
+    fn checkpoint(&self, pending: Option<PendingBatch>) -> Result<(), ScanError> {
         if let Some(run) = &self.run {
             let state = CheckpointState {
                 next_iteration: self.next_iteration,
                 next_id: self.next_id,
                 points: self.history.len(),
                 seconds: self.clock.seconds(),
+                pending,
             };
             run.checkpointer.save(&state, self.strategy.as_ref())?;
         }
