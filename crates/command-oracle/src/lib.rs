@@ -9,9 +9,12 @@
 //! and reads the outputs from SLHA entries, from the number after a label in a file, or
 //! from a program's standard output. A point fails — with the reason, and the tail of the
 //! program's error output — when a program cannot start, runs too long, exits with a
-//! status not declared as success, leaves an output missing, or meets a `[[fail_if]]` rule
-//! (an SLHA error flag such as SPheno's `SPINFO 4`, a text on stdout, an entry outside
-//! its allowed range). Configuration mistakes (a template entry that does not exist, an
+//! status not declared as success, leaves an output missing or unreadable (output files
+//! must be UTF-8 text), or meets a `[[fail_if]]` rule (an SLHA error flag such as
+//! SPheno's `SPINFO 4`, a text on stdout, an entry outside its allowed range). SLHA
+//! outputs are read leniently, past stray text, but no entry is read from a block whose
+//! header is unreadable or repeats the block without a different `Q=` scale (see
+//! [`slha::Slha::parse_lenient`]); a flag rule looks in every copy. Configuration mistakes (a template entry that does not exist, an
 //! unreadable template) are errors when the oracle is created, before any point runs.
 
 mod config;
@@ -92,7 +95,7 @@ impl CommandOracle {
             None => (None, None, None),
         };
         if let Some(path) = par_template {
-            let text = std::fs::read_to_string(path).map_err(|e| CommandError::Template {
+            let text = read_text(path).map_err(|e| CommandError::Template {
                 path: path.clone(),
                 message: e.to_string(),
             })?;
@@ -115,7 +118,7 @@ impl CommandOracle {
                     path: path.clone(),
                     message,
                 };
-                let text = std::fs::read_to_string(path).map_err(|e| read(e.to_string()))?;
+                let text = read_text(path).map_err(|e| read(e.to_string()))?;
                 let doc = Slha::parse(&text).map_err(|e| read(e.to_string()))?;
                 let set = &config.input.as_ref().expect("template given").set;
                 let entries: Vec<(usize, SlhaEntry)> = config
@@ -132,7 +135,7 @@ impl CommandOracle {
                 Template::Slha { doc, entries }
             }
             (None, Some(path)) => {
-                let text = std::fs::read_to_string(path).map_err(|e| CommandError::Template {
+                let text = read_text(path).map_err(|e| CommandError::Template {
                     path: path.clone(),
                     message: e.to_string(),
                 })?;
@@ -231,9 +234,15 @@ impl CommandOracle {
             .map_err(|e| PointFailure::Failed(format!("cannot write {file}: {e}")))
     }
 
+    /// Output file `name` of this point: a missing file is the programs' failure to write
+    /// it; any other trouble (a directory, bytes that are not UTF-8) is named as such.
     fn read_file(&self, name: &str) -> Result<String, PointFailure> {
-        std::fs::read_to_string(self.work.path().join(name))
-            .map_err(|_| PointFailure::Failed(format!("the programs wrote no `{name}`")))
+        read_text(&self.work.path().join(name)).map_err(|e| {
+            PointFailure::Failed(match e.kind() {
+                std::io::ErrorKind::NotFound => format!("the programs wrote no `{name}`"),
+                _ => format!("cannot read `{name}`: {e}"),
+            })
+        })
     }
 
     /// SLHA file `name` of this point, parsed once however many rules and outputs read it.
@@ -306,6 +315,27 @@ impl CommandOracle {
         }
         Ok(())
     }
+}
+
+/// The text of a file, which must be UTF-8 (spectrum generators write ASCII).
+///
+/// Other bytes are an `InvalidData` error giving the first bad byte, its offset and its
+/// line, rather than text read lossily: bytes that are not UTF-8 mean a corrupt or
+/// foreign file, and a replacement character inside a number would silently move a
+/// label-based read on to the next number.
+fn read_text(path: &Path) -> std::io::Result<String> {
+    String::from_utf8(std::fs::read(path)?).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8 text (invalid byte 0x{:02X} at byte offset {at}, line {line})",
+                bytes[at]
+            ),
+        )
+    })
 }
 
 fn describe(o: &OutputConfig) -> String {

@@ -51,6 +51,10 @@ pub struct Block {
     pub(crate) scale: Option<f64>,
     pub(crate) line: usize,
     pub(crate) entries: Vec<Entry>,
+    /// Index in [`Slha::problems`] of what is wrong with the header (unreadable, or a
+    /// repeat): a leniently read document keeps such blocks but will not read values
+    /// from any block of their name.
+    pub(crate) problem: Option<usize>,
 }
 
 impl Block {
@@ -171,13 +175,29 @@ impl Slha {
     }
 
     /// The block with this name (any case); the last one when it appears at several scales,
-    /// as pyslha does.
+    /// as pyslha does (use [`Slha::blocks_named`] and [`Block::scale`] for another).
     pub fn block(&self, name: &str) -> Option<&Block> {
         self.blocks.iter().rev().find(|b| b.name.eq_ignore_ascii_case(name))
     }
 
-    /// The number at `index` of block `name`.
+    /// The problem with a header of block `name`, as an error, if a leniently read
+    /// document has one: values of such a block may come from the wrong copy, or from a
+    /// block at an unknown scale.
+    pub(crate) fn header_problem(&self, name: &str) -> Result<(), SlhaError> {
+        match self.blocks_named(name).find_map(|b| b.problem) {
+            Some(p) => Err(SlhaError::Parse {
+                line: self.problems[p].line,
+                message: self.problems[p].message.clone(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// The number at `index` of block `name` (the last block of that name, as
+    /// [`Slha::block`]). In a document read by [`Slha::parse_lenient`], a block whose
+    /// header was unreadable or repeated is an error naming that line.
     pub fn value(&self, name: &str, index: &[i64]) -> Result<f64, SlhaError> {
+        self.header_problem(name)?;
         let block = self.block(name).ok_or_else(|| SlhaError::NoBlock(name.to_string()))?;
         let entry = block.get(index).ok_or_else(|| SlhaError::NoEntry {
             block: name.to_string(),
@@ -195,7 +215,8 @@ impl Slha {
         &self.decays
     }
 
-    /// The decay table of this particle (the last, should it repeat).
+    /// The decay table of this particle ([`Slha::parse`] refuses a repeated one; the last
+    /// in a leniently read document).
     pub fn decay(&self, pdg: i64) -> Option<&Decay> {
         self.decays.iter().rev().find(|d| d.pdg == pdg)
     }

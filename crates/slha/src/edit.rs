@@ -5,7 +5,8 @@ use crate::{Entry, Slha, SlhaError};
 
 impl Slha {
     /// The entry [`Slha::set_value`] would edit: the one at `index` in the last block named
-    /// `name` that holds that index.
+    /// `name` that holds that index. Like [`Slha::value`], a block whose header a lenient
+    /// read found unreadable or repeated is an error naming that line.
     pub fn editable_entry(&self, name: &str, index: &[i64]) -> Result<&Entry, SlhaError> {
         let (b, e) = self.locate(name, index)?;
         Ok(&self.blocks[b].entries[e])
@@ -13,6 +14,7 @@ impl Slha {
 
     /// (block, entry) positions of [`Slha::editable_entry`].
     fn locate(&self, name: &str, index: &[i64]) -> Result<(usize, usize), SlhaError> {
+        self.header_problem(name)?;
         self.blocks
             .iter()
             .enumerate()

@@ -25,6 +25,14 @@
 //! 2HDMC output; it also reads what pyslha refuses: flag lines without a value
 //! (`SPINFO 4`), `NaN` widths, Fortran `D` exponents and stray text inside decay tables
 //! (reported as [`Problem`]s by [`Slha::parse_lenient`]).
+//!
+//! Where pyslha silently keeps the last copy, this reader asks the file to be unambiguous:
+//! a block may appear more than once only when every copy gives a different `Q=` scale
+//! (running parameters at the GUT and the SUSY scale), and then [`Slha::block`] and
+//! [`Slha::value`] read the last. A block repeated at the same scale or without one, `Q=`
+//! without a value and a second `DECAY` table for one particle are errors of
+//! [`Slha::parse`] naming the line (and the first copy's line);
+//! [`Slha::parse_lenient`] keeps such blocks but [`Slha::value`] refuses to read from them.
 
 mod document;
 mod edit;

@@ -1,9 +1,13 @@
 //! Reading a document: lines into sections, sections into blocks, entries and decay
 //! channels, with pyslha's reading of entries.
 
+use std::collections::HashMap;
+
 use crate::{Block, Channel, Decay, Entry, Slha, SlhaError, Value, parse_real};
 
-/// A line [`Slha::parse_lenient`] could not make sense of and left out.
+/// A line [`Slha::parse_lenient`] could not read: a data line it left out, or a block or
+/// decay table header that is unreadable or repeats an earlier one (its section is kept;
+/// see [`Slha::parse_lenient`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     /// 1-based line number.
@@ -78,7 +82,9 @@ fn scale_of(rest: &str) -> Result<Option<f64>, String> {
     let Some(value) = after.trim_start().strip_prefix('=') else {
         return Err(format!("expected `Q= scale`, found {rest:?}"));
     };
-    let value = value.split_whitespace().next().unwrap_or("");
+    let Some(value) = value.split_whitespace().next() else {
+        return Err("Q= has no value".into());
+    };
     parse_real(value)
         .map(Some)
         .ok_or_else(|| format!("the scale {value:?} is not a number"))
@@ -86,6 +92,10 @@ fn scale_of(rest: &str) -> Result<Option<f64>, String> {
 
 impl Slha {
     /// Parses a document; the first line that cannot be read is an error naming it.
+    ///
+    /// Besides malformed lines, these are errors: `Q=` without a value; a block given
+    /// twice (names compare in any case) unless both copies give different `Q=` scales;
+    /// a `DECAY` table given twice for one particle.
     pub fn parse(text: &str) -> Result<Slha, SlhaError> {
         let doc = Slha::parse_lenient(text);
         match doc.problems.first() {
@@ -97,8 +107,15 @@ impl Slha {
         }
     }
 
-    /// Parses a document, leaving out (and listing in [`Slha::problems`]) the lines it
-    /// cannot read — real generator output sometimes holds stray text.
+    /// Parses a document, listing in [`Slha::problems`] the lines it cannot read — real
+    /// generator output sometimes holds stray text.
+    ///
+    /// Data lines that cannot be read are left out. A block header that cannot be read
+    /// (`BLOCK X Q=` without a value) or that repeats a block without a different scale
+    /// keeps its block, so [`Slha::blocks_named`] and [`Block::has_flag`] still see every
+    /// line, but [`Slha::value`] and [`Slha::set_value`] refuse every block of that name
+    /// with the problem as the error: which copy holds the value is unknown. A repeated
+    /// `DECAY` table is kept too; [`Slha::decay`] gives the last.
     pub fn parse_lenient(text: &str) -> Slha {
         let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
         let mut reader = Reader {
@@ -106,6 +123,8 @@ impl Slha {
             decays: Vec::new(),
             problems: Vec::new(),
             section: Section::None,
+            seen_blocks: HashMap::new(),
+            seen_decays: HashMap::new(),
         };
         for (i, line) in lines.iter().enumerate() {
             reader.read_line(i, line);
@@ -125,6 +144,30 @@ struct Reader {
     decays: Vec<Decay>,
     problems: Vec<Problem>,
     section: Section,
+    /// Sound block headers by upper-case name, so that spotting a repeat does not cost a
+    /// pass over every earlier block (a hostile file can hold many thousands).
+    seen_blocks: HashMap<String, SeenBlock>,
+    /// Line (0-based) of the first table of each particle.
+    seen_decays: HashMap<i64, usize>,
+}
+
+/// Indices in `Reader::blocks` of the sound copies of one block name.
+struct SeenBlock {
+    /// The first copy, whatever its scale.
+    first: usize,
+    /// The copy without a scale (at most one is sound).
+    unscaled: Option<usize>,
+    /// The copy at each scale (see [`scale_key`]).
+    scaled: HashMap<u64, usize>,
+}
+
+/// A scale as a map key: equal scales give equal keys (`-0.0` as `0.0`, every NaN alike).
+fn scale_key(q: f64) -> u64 {
+    if q.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        (q + 0.0).to_bits()
+    }
 }
 
 impl Reader {
@@ -153,6 +196,11 @@ impl Reader {
     }
 
     /// `BLOCK name [Q= scale]`; `first` is the `BLOCK` token as written.
+    ///
+    /// A header that cannot be read, or that repeats a block without a different scale,
+    /// is a problem, but its block is still kept (without a scale if that was unreadable):
+    /// leaving it out could hide a flag such as `SPINFO 4` from [`Block::has_flag`], and
+    /// [`Slha::value`] refuses to read any block of that name anyway.
     fn open_block(&mut self, i: usize, content: &str, first: &str) -> Section {
         let after = content.trim_start()[first.len()..].trim_start();
         let name_len = after
@@ -163,21 +211,64 @@ impl Reader {
             self.problem(i, "BLOCK without a name".into());
             return Section::Other;
         }
-        match scale_of(&after[name_len..]) {
-            Ok(scale) => {
-                self.blocks.push(Block {
-                    name: name.to_string(),
-                    scale,
-                    line: i,
-                    entries: Vec::new(),
+        let (scale, message) = match scale_of(&after[name_len..]) {
+            Ok(scale) => (scale, self.repeated_block(name, scale)),
+            Err(m) => (None, Some(format!("block {name}: {m}"))),
+        };
+        let problem = message.map(|m| {
+            self.problem(i, m);
+            self.problems.len() - 1
+        });
+        if problem.is_none() {
+            let b = self.blocks.len();
+            let seen = self
+                .seen_blocks
+                .entry(name.to_ascii_uppercase())
+                .or_insert_with(|| SeenBlock {
+                    first: b,
+                    unscaled: None,
+                    scaled: HashMap::new(),
                 });
-                Section::Block(self.blocks.len() - 1)
-            }
-            Err(m) => {
-                self.problem(i, format!("block {name}: {m}"));
-                Section::Other
+            match scale {
+                None => seen.unscaled = Some(b),
+                Some(q) => {
+                    seen.scaled.insert(scale_key(q), b);
+                }
             }
         }
+        self.blocks.push(Block {
+            name: name.to_string(),
+            scale,
+            line: i,
+            entries: Vec::new(),
+            problem,
+        });
+        Section::Block(self.blocks.len() - 1)
+    }
+
+    /// Why a block `name` at `scale` may not follow the blocks read so far, if it may not:
+    /// the same block may appear again only when both copies give different `Q=` scales
+    /// (running parameters at the GUT and the SUSY scale); otherwise nothing says which
+    /// copy holds the value.
+    fn repeated_block(&self, name: &str, scale: Option<f64>) -> Option<String> {
+        let seen = self.seen_blocks.get(&name.to_ascii_uppercase())?;
+        let earlier = match scale {
+            None => Some(seen.first),
+            Some(q) => match (seen.unscaled, seen.scaled.get(&scale_key(q))) {
+                (Some(a), Some(&b)) => Some(a.min(b)),
+                (a, b) => a.or(b.copied()),
+            },
+        }?;
+        let earlier = &self.blocks[earlier];
+        let first = earlier.line + 1;
+        Some(match (scale, earlier.scale) {
+            (Some(q), Some(_)) => {
+                format!("block {name} given again (first at line {first}) at the same scale Q= {q:E}")
+            }
+            _ => format!(
+                "block {name} given again (first at line {first}); a block may repeat only when each copy gives a different Q= scale"
+            ),
+        })
     }
 
     /// `DECAY pdg width`.
@@ -187,6 +278,17 @@ impl Reader {
         let width = t.get(2).and_then(|s| parse_real(s));
         match (pdg, width) {
             (Some(pdg), Some(width)) => {
+                // Kept, like a repeated block, so that a leniently read document still
+                // shows every table; `Slha::parse` refuses the file.
+                match self.seen_decays.get(&pdg) {
+                    Some(&first) => {
+                        let message = format!("DECAY {pdg} given again (first at line {})", first + 1);
+                        self.problem(i, message);
+                    }
+                    None => {
+                        self.seen_decays.insert(pdg, i);
+                    }
+                }
                 self.decays.push(Decay {
                     pdg,
                     width,
