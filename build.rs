@@ -106,9 +106,11 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let sphere = Path::new("plugins/c-sphere/sphere_oracle.c");
     let variants = Path::new("tests/fixtures/descriptor_variants.c");
+    let crashing = Path::new("tests/fixtures/crashing_oracle.c");
     for input in [
         sphere,
         variants,
+        crashing,
         Path::new("tests/fixtures/header_layout.c"),
         Path::new("tests/fixtures/not_a_plugin.c"),
         Path::new("crates/oracle-api/include/dlscan_oracle.h"),
@@ -123,4 +125,5 @@ fn main() {
     variant("c_sphere_short", "-DVARIANT_SHORT");
     variant("c_sphere_later_minor", "-DVARIANT_LATER_MINOR");
     build(&out, "not_a_plugin", &[], Path::new("tests/fixtures/not_a_plugin.c"));
+    build(&out, "c_crash", &["-Iplugins/c-sphere"], crashing);
 }

@@ -716,3 +716,146 @@ fn a_plugin_beside_the_configuration_is_not_loaded_by_name() {
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+/// A uniform scan of the crashing C plugin (`tests/fixtures/crashing_oracle.c`): points
+/// with x > 0.5 (a quarter of the box [-1, 1]²) bring its process down in `mode`.
+fn crash_config(dir: &Path, mode: &str, oracle_extra: &str) -> PathBuf {
+    // A copy per test directory: its path tells this test's workers from any other's.
+    let plugin = dir.join("libdlscan_c_crash.so");
+    if !plugin.exists() {
+        std::fs::copy(env!("DLSCAN_TEST_C_CRASH"), &plugin).unwrap();
+    }
+    let config = format!(
+        r#"
+[run]
+seed = 5
+workers = 2
+
+[oracle]
+plugin = "{plugin}"
+isolation = "process"
+{oracle_extra}
+[oracle.config]
+mode = "{mode}"
+
+[[parameter]]
+name = "x"
+min = -1.0
+max = 1.0
+
+[[parameter]]
+name = "y"
+min = -1.0
+max = 1.0
+
+[[target.range]]
+output = "r"
+max = 0.5
+
+[scan]
+strategy = "random"
+initial_points = 40
+batch_size = 40
+
+[stop]
+max_oracle_calls = 80
+"#,
+        plugin = plugin.display()
+    );
+    let path = dir.join(format!("crash-{mode}.toml"));
+    std::fs::write(&path, config).unwrap();
+    path
+}
+
+/// Statuses and messages of a run's points, by x.
+fn point_statuses(run: &Path) -> Vec<(f64, String, String)> {
+    csv::Reader::from_path(run.join("points.csv"))
+        .unwrap()
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(|r| {
+            let r = r.unwrap();
+            (r["x"].parse().unwrap(), r["status"].clone(), r["message"].clone())
+        })
+        .collect()
+}
+
+/// Live processes whose command line mentions `needle`.
+fn processes_with(needle: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|c| String::from_utf8_lossy(&c).contains(needle))
+        })
+        .collect()
+}
+
+#[test]
+fn a_crashing_plugin_costs_its_points_not_the_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (mode, how) in [
+        ("segv", "signal 11"),
+        ("abort", "signal 6"),
+        ("exit", "exited with status 3"),
+        ("stack", "signal"),
+    ] {
+        let config = crash_config(tmp.path(), mode, "");
+        let out = tmp.path().join(format!("run-{mode}"));
+        let o = dlscan(&[
+            "run",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-plots",
+        ]);
+        assert!(o.status.success(), "{mode}: {}", text(&o.stderr));
+        let points = point_statuses(&out);
+        assert_eq!(points.len(), 80, "{mode}: every point is on record");
+        for (x, status, message) in &points {
+            if *x > 0.5 {
+                assert_eq!(status, "crashed", "{mode}: x = {x}");
+                assert!(message.contains(how), "{mode}: {message}");
+            } else {
+                assert_eq!(status, "ok", "{mode}: x = {x}: {message}");
+            }
+        }
+        let crashed = points.iter().filter(|p| p.1 == "crashed").count();
+        assert!((5..=40).contains(&crashed), "{mode}: {crashed} of 80 crashed");
+        assert_eq!(summary(&out)["status"]["crashed"], crashed);
+    }
+    assert!(
+        processes_with(env!("DLSCAN_TEST_C_CRASH")).is_empty(),
+        "no worker outlives its run"
+    );
+}
+
+#[test]
+fn a_hanging_plugin_times_out_and_its_worker_is_killed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = crash_config(tmp.path(), "hang", "timeout_s = 0.3");
+    let out = tmp.path().join("run-hang");
+    let started = Instant::now();
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // About 20 hanging points, 0.3 s each on 2 workers, plus restarts: far below a minute.
+    assert!(started.elapsed() < Duration::from_secs(60));
+    for (x, status, message) in point_statuses(&out) {
+        if x > 0.5 {
+            assert_eq!(status, "timeout", "x = {x}");
+            assert!(message.contains("worker process was killed"), "{message}");
+        } else {
+            assert_eq!(status, "ok", "x = {x}: {message}");
+        }
+    }
+    assert!(
+        processes_with(env!("DLSCAN_TEST_C_CRASH")).is_empty(),
+        "no hung worker is left running"
+    );
+}

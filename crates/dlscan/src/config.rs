@@ -4,7 +4,7 @@
 //! Schema (every table is documented in `examples/README.md`):
 //! ```toml
 //! [run]            # name, output_dir, seed, workers
-//! [oracle]         # plugin, timeout_s, chunk_size, [oracle.config] passed to the plugin
+//! [oracle]         # plugin, timeout_s, chunk_size, isolation, [oracle.config] passed to the plugin
 //! [[parameter]]    # name, min, max, scale = "linear" | "log"
 //! [target]         # [[target.range]] output/min/max; [target.likelihood] threshold,
 //!                  # outputs, [[target.likelihood.gaussian]] output/mean/sigma
@@ -49,12 +49,27 @@ pub struct RunTable {
     pub workers: Option<usize>,
 }
 
+/// Where the plugin's instances run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Isolation {
+    /// Each worker's instance in a process of its own: a crash costs the point, a point
+    /// over the time limit has its process killed.
+    #[default]
+    Process,
+    /// Instances in threads of the dlscan process: no overhead, but a crash in the plugin
+    /// ends the scan and a stuck call's thread cannot be stopped.
+    Thread,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OracleTable {
     pub plugin: String,
     pub timeout_s: Option<Spanned<f64>>,
     pub chunk_size: Option<usize>,
+    #[serde(default)]
+    pub isolation: Isolation,
     #[serde(default)]
     pub config: toml::Table,
 }

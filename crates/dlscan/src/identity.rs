@@ -21,6 +21,7 @@ const MUTABLE: &[&[&str]] = &[
     &["run", "workers"],
     &["oracle", "timeout_s"],
     &["oracle", "chunk_size"],
+    &["oracle", "isolation"],
     &["stop"],
 ];
 
@@ -115,8 +116,8 @@ pub fn check_unchanged(dir: &Path, current: &str) -> Result<()> {
         bail!(
             "{}: {} changed since the run started ({} holds the original); they decide which \
              points the run evaluates, so the run cannot continue with them. Only [stop], \
-             run.workers, run.name, run.output_dir, oracle.timeout_s and oracle.chunk_size may \
-             change; start a new run for the rest",
+             run.workers, run.name, run.output_dir, oracle.timeout_s, oracle.chunk_size and \
+             oracle.isolation may change; start a new run for the rest",
             dir.join("config.toml").display(),
             changed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),
             ORIGINAL

@@ -16,9 +16,10 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use oracle_api::isolation::WorkerCommand;
 use oracle_api::{Oracle, Plugin, locate_plugin};
 use scan_core::journal::format_number;
-use scan_core::{PluginFactory, Scanner};
+use scan_core::{IsolatedPluginFactory, OracleFactory, PluginFactory, Scanner};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -74,6 +75,13 @@ enum Command {
         /// A plugin path, or a name such as `toy` looked up in the plugin search path.
         plugin: String,
     },
+    /// Serve a plugin to a scan over standard input and output (started by dlscan itself
+    /// for `[oracle] isolation = "process"`).
+    #[command(hide = true)]
+    OracleWorker {
+        /// The plugin library.
+        plugin: PathBuf,
+    },
     /// Convert a DLScanner SPheno or micrOMEGAs input file into a dlscan configuration.
     ImportDlscanner {
         /// DLScanner's input file (`pathS`, `Lesh`, `VarMin`… or `path_micromegas`, `input`…).
@@ -98,6 +106,10 @@ fn main() {
         Command::Check { config } => check(&config),
         Command::PluginInfo { plugin } => plugin_info(&plugin),
         Command::ImportDlscanner { input, out } => import_dlscanner(&input, out.as_deref()),
+        Command::OracleWorker { plugin } => {
+            oracle_api::install_quiet_panic_hook();
+            oracle_api::isolation::serve_plugin(&plugin).map_err(|e| anyhow::anyhow!(e))
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");
@@ -128,12 +140,31 @@ fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
 
 /// The scanner for a loaded configuration, with its strategy and progress display.
 fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
-    let plugin = load_plugin(loaded)?;
-    let factory = Arc::new(PluginFactory {
-        plugin,
-        config: loaded.oracle_config.clone(),
-    });
-    let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, loaded.settings.clone())
+    let mut settings = loaded.settings.clone();
+    let factory: Arc<dyn OracleFactory> = match loaded.config.oracle.isolation {
+        config::Isolation::Thread => Arc::new(PluginFactory {
+            plugin: load_plugin(loaded)?,
+            config: loaded.oracle_config.clone(),
+        }),
+        config::Isolation::Process => {
+            let path = locate_plugin(&loaded.plugin_spec(), &loaded.plugin_dirs())
+                .with_context(|| format!("{}: [oracle] plugin", loaded.path.display()))?;
+            let exe = std::env::current_exe().context("cannot find the dlscan executable to start oracle workers")?;
+            // The workers keep the time limit, killing a worker whose call runs over, so
+            // nothing is left running; one point per call unless told otherwise, as then.
+            let timeout = settings.evaluator.timeout.take();
+            settings.evaluator.chunk_size = settings.evaluator.chunk_size.or(timeout.map(|_| 1));
+            Arc::new(IsolatedPluginFactory {
+                worker: WorkerCommand {
+                    program: exe,
+                    args: vec!["oracle-worker".into(), path.to_string_lossy().into_owned()],
+                },
+                config: loaded.oracle_config.clone(),
+                timeout,
+            })
+        }
+    };
+    let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, settings)
         .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
     let strategy = loaded.strategy(scanner.output_names())?;
     let identity = identity::identity(&loaded.text).with_context(|| loaded.path.display().to_string())?;

@@ -186,7 +186,7 @@ unsafe extern "C" fn evaluate<T: Oracle + FromConfig + 'static>(
     for (code, result) in codes.iter_mut().zip(&h.results) {
         *code = match result {
             Ok(()) => abi::POINT_OK,
-            Err(PointFailure::Failed(_)) => abi::POINT_FAILED,
+            Err(PointFailure::Failed(_) | PointFailure::Crashed(_)) => abi::POINT_FAILED,
             Err(PointFailure::Timeout(_)) => abi::POINT_TIMEOUT,
         };
     }

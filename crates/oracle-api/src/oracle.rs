@@ -36,13 +36,16 @@ pub enum PointFailure {
     Failed(String),
     /// The oracle, or the host on its behalf, gave up after a time limit.
     Timeout(String),
+    /// The process computing the point died (a segfault, abort, exit or stack overflow in
+    /// the oracle): reported by a host that runs oracles in worker processes.
+    Crashed(String),
 }
 
 impl PointFailure {
     /// The human-readable reason.
     pub fn message(&self) -> &str {
         match self {
-            PointFailure::Failed(m) | PointFailure::Timeout(m) => m,
+            PointFailure::Failed(m) | PointFailure::Timeout(m) | PointFailure::Crashed(m) => m,
         }
     }
 }
@@ -52,6 +55,7 @@ impl fmt::Display for PointFailure {
         match self {
             PointFailure::Failed(m) => write!(f, "failed: {m}"),
             PointFailure::Timeout(m) => write!(f, "timeout: {m}"),
+            PointFailure::Crashed(m) => write!(f, "crashed: {m}"),
         }
     }
 }

@@ -47,6 +47,28 @@ impl OracleFactory for PluginFactory {
     }
 }
 
+/// Instances of a plugin, each in a worker process of its own
+/// ([`oracle_api::isolation`]): a crash in the plugin costs the point that caused it, and a
+/// point over the time limit has its worker killed.
+#[derive(Debug, Clone)]
+pub struct IsolatedPluginFactory {
+    /// How to start a worker that serves the plugin.
+    pub worker: oracle_api::isolation::WorkerCommand,
+    pub config: String,
+    /// Time limit per point, enforced by killing the worker.
+    pub timeout: Option<Duration>,
+}
+
+impl OracleFactory for IsolatedPluginFactory {
+    fn create(&self) -> Result<Box<dyn Oracle>, OracleError> {
+        Ok(Box::new(oracle_api::isolation::ProcessOracle::start(
+            self.worker.clone(),
+            &self.config,
+            self.timeout,
+        )?))
+    }
+}
+
 /// What happened to one point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -59,6 +81,8 @@ pub enum Status {
     Nan,
     /// No answer within the time limit.
     Timeout,
+    /// The worker process computing it died (isolation = "process").
+    Crashed,
 }
 
 impl Status {
@@ -69,14 +93,21 @@ impl Status {
             Status::Failed => "failed",
             Status::Nan => "nan",
             Status::Timeout => "timeout",
+            Status::Crashed => "crashed",
         }
     }
 
     /// Parse the lowercase name.
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Ok, Status::Failed, Status::Nan, Status::Timeout]
-            .into_iter()
-            .find(|st| st.as_str() == s)
+        [
+            Status::Ok,
+            Status::Failed,
+            Status::Nan,
+            Status::Timeout,
+            Status::Crashed,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
     }
 }
 
@@ -195,7 +226,13 @@ pub struct Evaluator {
     done_rx: Receiver<Done>,
     next_worker_id: usize,
     abandoned: usize,
+    /// Threads of abandoned workers, until their stuck call returns.
+    stuck: Vec<JoinHandle<()>>,
 }
+
+/// Abandoned worker threads still stuck in a call, per worker, beyond which the evaluator
+/// gives up: a thread cannot be stopped, and each may be spinning on a core.
+pub const MAX_STUCK_PER_WORKER: usize = 4;
 
 impl std::fmt::Debug for Evaluator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -285,6 +322,7 @@ impl Evaluator {
             done_rx,
             next_worker_id: 0,
             abandoned: 0,
+            stuck: Vec::new(),
         };
         evaluator.add_worker(Some(first))?;
         for _ in 1..evaluator.options.workers {
@@ -429,7 +467,7 @@ impl Evaluator {
                         .collect();
                     for worker_id in expired {
                         let (chunk, _) = in_flight.remove(&worker_id).expect("expired worker is in flight");
-                        self.abandon(worker_id);
+                        self.abandon(worker_id)?;
                         let range = chunks[chunk].clone();
                         let limit = chunk_limit(
                             self.options.timeout.expect("deadlines come from a timeout"),
@@ -481,16 +519,34 @@ impl Evaluator {
                 status: Status::Timeout,
                 message: Some(m),
             },
+            Err(PointFailure::Crashed(m)) => Outcome {
+                status: Status::Crashed,
+                message: Some(m),
+            },
         }
     }
 
     /// Drop a stuck worker: its channel closes, so the thread exits (dropping its oracle)
-    /// once the call in progress returns; we do not wait for it.
-    fn abandon(&mut self, worker_id: usize) {
+    /// once the call in progress returns; we do not wait for it, but we count such threads
+    /// and refuse to go on once too many are still stuck.
+    fn abandon(&mut self, worker_id: usize) -> Result<(), ScanError> {
         if let Some(pos) = self.workers.iter().position(|w| w.id == worker_id) {
-            drop(self.workers.swap_remove(pos));
+            let worker = self.workers.swap_remove(pos);
+            drop(worker.jobs);
+            self.stuck.push(worker.thread);
             self.abandoned += 1;
         }
+        self.stuck.retain(|t| !t.is_finished());
+        let limit = MAX_STUCK_PER_WORKER * self.options.workers;
+        if self.stuck.len() > limit {
+            return Err(ScanError::Worker(format!(
+                "{} oracle calls are still running past their time limit in threads that cannot be \
+                 stopped (at most {limit} are tolerated); run the plugin with [oracle] isolation = \
+                 \"process\", where a call over the limit has its worker process killed",
+                self.stuck.len()
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -220,3 +220,37 @@ fn the_points_of_a_failed_call_are_retried_one_by_one() {
         }
     }
 }
+
+#[test]
+fn too_many_stuck_threads_stop_the_batch_with_advice() {
+    let mut ev = Evaluator::new(
+        factory(|x, o| {
+            if x[0] < 0.0 {
+                std::thread::sleep(Duration::from_millis(1500));
+            }
+            o[0] = x[0];
+            Ok(())
+        }),
+        EvaluatorOptions {
+            workers: 1,
+            chunk_size: None,
+            timeout: Some(Duration::from_millis(20)),
+        },
+    )
+    .unwrap();
+    // Every point hangs: after MAX_STUCK_PER_WORKER abandoned threads, the next is refused.
+    let x: Vec<f64> = (0..10).flat_map(|_| [-1.0, 0.0]).collect();
+    let mut streamed = 0;
+    let e = ev
+        .evaluate(&x, &AtomicBool::new(false), |range, _, _| {
+            streamed += range.len();
+            Ok(())
+        })
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("isolation = \"process\""), "{e}");
+    assert_eq!(
+        streamed, MAX_STUCK_PER_WORKER,
+        "the timed-out points before the limit were handed on"
+    );
+}

@@ -55,7 +55,8 @@ mod target;
 
 pub use error::ScanError;
 pub use evaluator::{
-    BatchResult, Evaluator, EvaluatorOptions, MAX_TIMEOUT, OracleFactory, Outcome, PluginFactory, Status,
+    BatchResult, Evaluator, EvaluatorOptions, IsolatedPluginFactory, MAX_TIMEOUT, OracleFactory, Outcome,
+    PluginFactory, Status,
 };
 pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};

@@ -107,6 +107,9 @@ pub struct StatusCounts {
     pub failed: u64,
     pub nan: u64,
     pub timeout: u64,
+    /// Points whose worker process died (isolation = "process").
+    #[serde(default)]
+    pub crashed: u64,
 }
 
 /// The run's totals, written to `summary.json`.
@@ -206,6 +209,7 @@ impl Summary {
                 failed: count(Status::Failed),
                 nan: count(Status::Nan),
                 timeout: count(Status::Timeout),
+                crashed: count(Status::Crashed),
             },
             iterations: facts.iterations,
             stop_reason: facts.stop_reason,
@@ -287,7 +291,8 @@ mod tests {
                 ok: 3,
                 failed: 1,
                 nan: 0,
-                timeout: 1
+                timeout: 1,
+                crashed: 0,
             }
         );
         assert_eq!(s.efficiency, 0.4);
