@@ -859,3 +859,94 @@ fn a_hanging_plugin_times_out_and_its_worker_is_killed() {
         "no hung worker is left running"
     );
 }
+
+/// points.csv rows sorted by id, as text.
+fn rows_by_id(dir: &Path) -> Vec<String> {
+    let points = Points::read(dir);
+    let mut rows: Vec<(u64, String)> = points
+        .rows
+        .iter()
+        .map(|r| (r[0].parse().unwrap(), r.iter().collect::<Vec<_>>().join(",")))
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows.into_iter().map(|r| r.1).collect()
+}
+
+#[test]
+fn a_run_killed_at_any_moment_and_resumed_records_what_an_uninterrupted_run_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "initial_points = 500\nbatch_size = 250",
+        "initial_points = 400\nbatch_size = 400",
+    );
+    std::fs::write(&config, text).unwrap();
+    let whole = tmp.path().join("whole");
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        whole.to_str().unwrap(),
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", text_of(&o.stderr));
+    let expected = rows_by_id(&whole);
+    assert_eq!(expected.len(), 2400);
+    // Kill moments spread over the run (about 2.5 s): before the first checkpoint, inside
+    // iterations, between them; each run is killed twice.
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for run in 0..3 {
+        let out = tmp.path().join(format!("killed{run}"));
+        for kill in 0..2 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            let after = Duration::from_millis(100 + rng % 1200);
+            let args: Vec<&str> = if kill == 0 {
+                vec![
+                    "run",
+                    config.to_str().unwrap(),
+                    "--out",
+                    out.to_str().unwrap(),
+                    "--no-plots",
+                ]
+            } else {
+                vec!["resume", out.to_str().unwrap(), "--no-plots"]
+            };
+            let mut child = Command::new(dlscan_binary())
+                .args(&args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(after);
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+        if !out.join("points.csv").exists() {
+            // Killed before the run directory was made: start again.
+            let o = dlscan(&[
+                "run",
+                config.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--no-plots",
+            ]);
+            assert!(o.status.success(), "{}", text_of(&o.stderr));
+        }
+        let o = dlscan(&["resume", out.to_str().unwrap(), "--no-plots"]);
+        assert!(o.status.success(), "run {run}: {}", text_of(&o.stderr));
+        assert_eq!(
+            rows_by_id(&out),
+            expected,
+            "run {run}: points.csv differs from the uninterrupted run's"
+        );
+        let table = Points::read_file(&out.join("iterations.csv"));
+        assert_eq!(
+            table.column("iteration"),
+            ["0", "1", "2", "3", "4", "5"],
+            "run {run}: one row per iteration"
+        );
+        assert_eq!(table.numbers("oracle_calls"), [400.0; 6], "run {run}");
+    }
+}
