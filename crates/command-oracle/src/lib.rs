@@ -16,6 +16,11 @@
 //! header is unreadable or repeats the block without a different `Q=` scale (see
 //! [`slha::Slha::parse_lenient`]); a flag rule looks in every copy. Configuration mistakes (a template entry that does not exist, an
 //! unreadable template) are errors when the oracle is created, before any point runs.
+//!
+//! Whatever a program started is killed when it ends or times out, so nothing outlives
+//! its point or holds the oracle; each output stream keeps its first MiB, a failure
+//! message at most [`MAX_MESSAGE`] bytes, and the work directory is removed with the
+//! oracle.
 
 mod config;
 pub mod presets;
@@ -66,7 +71,67 @@ pub struct CommandOracle {
     /// Program argv with relative program paths made absolute (programs run in the work
     /// directory, not where dlscan was started).
     programs: Vec<Vec<String>>,
-    work: tempfile::TempDir,
+    work: WorkDir,
+}
+
+/// A failure message keeps at most this many bytes: messages are written to the scan's
+/// files, once per failed point.
+pub const MAX_MESSAGE: usize = 1024;
+
+/// A text quoted from a program's output file in a failure message keeps at most this many
+/// bytes, leaving room in [`MAX_MESSAGE`] for the rest (the stderr note).
+const MAX_QUOTE: usize = 256;
+
+/// The oracle's private work directory, removed with the oracle. Its programs' process
+/// groups are killed when each program ends, so nothing they started writes into it any
+/// more by then.
+struct WorkDir(PathBuf);
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let _ = remove(&self.0);
+    }
+}
+
+/// Removes `path` (a file, a link or a directory tree). A program may have left a
+/// directory without write permission, which `remove_dir_all` cannot empty: permissions
+/// are then restored and the removal tried again, as is a removal that met a file created
+/// meanwhile by a process that escaped its program's process group.
+fn remove(path: &Path) -> std::io::Result<()> {
+    let once = |p: &Path| match std::fs::symlink_metadata(p) {
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(p),
+        Ok(_) => std::fs::remove_file(p),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    };
+    let mut result = once(path);
+    for _ in 0..3 {
+        if result.is_ok() {
+            break;
+        }
+        make_removable(path);
+        result = once(path);
+    }
+    result
+}
+
+/// Gives the owner full permissions on every directory under `path` (links not followed).
+fn make_removable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return;
+    };
+    if !meta.is_dir() {
+        return;
+    }
+    let mut perms = meta.permissions();
+    perms.set_mode(perms.mode() | 0o700);
+    let _ = std::fs::set_permissions(path, perms);
+    if let Ok(entries) = std::fs::read_dir(path) {
+        for entry in entries.flatten() {
+            make_removable(&entry.path());
+        }
+    }
 }
 
 impl std::fmt::Debug for CommandOracle {
@@ -74,7 +139,7 @@ impl std::fmt::Debug for CommandOracle {
         f.debug_struct("CommandOracle")
             .field("shape", &self.shape)
             .field("programs", &self.programs)
-            .field("work", &self.work.path())
+            .field("work", &self.work.0)
             .finish_non_exhaustive()
     }
 }
@@ -175,6 +240,7 @@ impl CommandOracle {
             }
             None => builder.tempdir()?,
         };
+        let work = WorkDir(work.keep());
         let shape = Shape::new(config.inputs.len(), config.outputs.iter().map(|o| o.name.clone()));
         Ok(CommandOracle {
             config,
@@ -187,18 +253,13 @@ impl CommandOracle {
 
     /// This instance's work directory.
     pub fn work_dir(&self) -> &Path {
-        self.work.path()
+        &self.work.0
     }
 
     fn clear_work_dir(&self) -> Result<(), PointFailure> {
         let fail = |e: std::io::Error| PointFailure::Failed(format!("cannot clear the work directory: {e}"));
-        for entry in std::fs::read_dir(self.work.path()).map_err(fail)? {
-            let path = entry.map_err(fail)?.path();
-            if path.is_dir() {
-                std::fs::remove_dir_all(&path).map_err(fail)?;
-            } else {
-                std::fs::remove_file(&path).map_err(fail)?;
-            }
+        for entry in std::fs::read_dir(&self.work.0).map_err(fail)? {
+            remove(&entry.map_err(fail)?.path()).map_err(fail)?;
         }
         Ok(())
     }
@@ -230,14 +291,14 @@ impl CommandOracle {
             }
         };
         let file = &self.config.input.as_ref().expect("a template means an [input]").file;
-        std::fs::write(self.work.path().join(file), text)
+        std::fs::write(self.work.0.join(file), text)
             .map_err(|e| PointFailure::Failed(format!("cannot write {file}: {e}")))
     }
 
     /// Output file `name` of this point: a missing file is the programs' failure to write
     /// it; any other trouble (a directory, bytes that are not UTF-8) is named as such.
     fn read_file(&self, name: &str) -> Result<String, PointFailure> {
-        read_text(&self.work.path().join(name)).map_err(|e| {
+        read_text(&self.work.0.join(name)).map_err(|e| {
             PointFailure::Failed(match e.kind() {
                 std::io::ErrorKind::NotFound => format!("the programs wrote no `{name}`"),
                 _ => format!("cannot read `{name}`: {e}"),
@@ -269,7 +330,7 @@ impl CommandOracle {
             } else if let Some(r) = &rule.require {
                 let doc = self.read_slha(&r.file, parsed)?;
                 match doc.value(&r.block, &r.index) {
-                    Err(e) => Some(format!("{}: {e}", r.file)),
+                    Err(e) => Some(format!("{}: {}", r.file, quote(&e))),
                     Ok(v) if r.min.is_some_and(|m| v < m) || r.max.is_some_and(|m| v > m) || v.is_nan() => {
                         Some(format!(
                             "{} {} {:?} = {v} outside [{:?}, {:?}]",
@@ -298,7 +359,7 @@ impl CommandOracle {
                     Some(e) => self
                         .read_slha(file, parsed)?
                         .value(&e.block, &e.index)
-                        .map_err(|err| PointFailure::Failed(format!("output `{}`: {file}: {err}", o.name)))?,
+                        .map_err(|err| PointFailure::Failed(format!("output `{}`: {file}: {}", o.name, quote(&err))))?,
                     None => number_after(&self.read_file(file)?, o.label.as_deref()).ok_or_else(|| {
                         PointFailure::Failed(format!("output `{}`: no number {} in {file}", o.name, describe(o)))
                     })?,
@@ -356,12 +417,28 @@ pub fn number_after(text: &str, label: Option<&str>) -> Option<f64> {
         .find_map(slha::parse_real)
 }
 
+/// An error that may quote a program's output (an SLHA entry that is not a number), cut
+/// to [`MAX_QUOTE`].
+fn quote(e: &impl std::fmt::Display) -> String {
+    run::clip(&e.to_string(), MAX_QUOTE)
+}
+
 impl Oracle for CommandOracle {
     fn shape(&self) -> &Shape {
         &self.shape
     }
 
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
+        self.evaluate_point(x, out).map_err(|f| match f {
+            PointFailure::Failed(m) => PointFailure::Failed(run::clip(&m, MAX_MESSAGE)),
+            PointFailure::Timeout(m) => PointFailure::Timeout(run::clip(&m, MAX_MESSAGE)),
+            PointFailure::Crashed(m) => PointFailure::Crashed(run::clip(&m, MAX_MESSAGE)),
+        })
+    }
+}
+
+impl CommandOracle {
+    fn evaluate_point(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         self.clear_work_dir()?;
         self.write_input(x)?;
         let mut stdouts = Vec::with_capacity(self.programs.len());
@@ -380,7 +457,7 @@ impl Oracle for CommandOracle {
             let name = Path::new(&argv[0])
                 .file_name()
                 .map_or_else(|| argv[0].clone(), |n| n.to_string_lossy().into_owned());
-            match run::run(argv, self.work.path(), p.timeout_s.map(Duration::from_secs_f64)) {
+            match run::run(argv, &self.work.0, p.timeout_s.map(Duration::from_secs_f64)) {
                 Ended::NotStarted(e) => return Err(PointFailure::Failed(format!("cannot run `{}`: {e}", argv[0]))),
                 Ended::TimedOut { stderr, .. } => {
                     return Err(PointFailure::Timeout(format!(
