@@ -138,6 +138,26 @@ fn load_plugin(loaded: &config::Loaded) -> Result<Plugin> {
     Ok(Plugin::load(path)?)
 }
 
+/// How to start a worker process serving the plugin at `plugin`: the small
+/// `dlscan-oracle-worker` beside this executable (it starts in milliseconds), or else this
+/// executable itself (`dlscan oracle-worker`, which loads much more before it can serve).
+fn worker_command(plugin: &Path) -> Result<WorkerCommand> {
+    let exe = std::env::current_exe().context("cannot find the dlscan executable to start oracle workers")?;
+    let plugin = plugin.to_string_lossy().into_owned();
+    let small = exe.with_file_name(format!("dlscan-oracle-worker{}", std::env::consts::EXE_SUFFIX));
+    Ok(if small.is_file() {
+        WorkerCommand {
+            program: small,
+            args: vec![plugin],
+        }
+    } else {
+        WorkerCommand {
+            program: exe,
+            args: vec!["oracle-worker".into(), plugin],
+        }
+    })
+}
+
 /// The scanner for a loaded configuration, with its strategy and progress display.
 fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
     let mut settings = loaded.settings.clone();
@@ -149,16 +169,13 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
         config::Isolation::Process => {
             let path = locate_plugin(&loaded.plugin_spec(), &loaded.plugin_dirs())
                 .with_context(|| format!("{}: [oracle] plugin", loaded.path.display()))?;
-            let exe = std::env::current_exe().context("cannot find the dlscan executable to start oracle workers")?;
+            let worker = worker_command(&path)?;
             // The workers keep the time limit, killing a worker whose call runs over, so
             // nothing is left running; one point per call unless told otherwise, as then.
             let timeout = settings.evaluator.timeout.take();
             settings.evaluator.chunk_size = settings.evaluator.chunk_size.or(timeout.map(|_| 1));
             Arc::new(IsolatedPluginFactory {
-                worker: WorkerCommand {
-                    program: exe,
-                    args: vec!["oracle-worker".into(), path.to_string_lossy().into_owned()],
-                },
+                worker,
                 config: loaded.oracle_config.clone(),
                 timeout,
             })
