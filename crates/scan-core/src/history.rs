@@ -66,6 +66,20 @@ impl History {
         self.in_target.push(record.in_target);
     }
 
+    /// Keep the first `len` points only.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        let (d, m) = (self.dim, self.n_outputs);
+        self.ids.truncate(len);
+        self.iterations.truncate(len);
+        self.origins.truncate(len);
+        self.x.truncate(len * d);
+        self.unit.truncate(len * d);
+        self.outputs.truncate(len * m);
+        self.likelihood.truncate(len);
+        self.status.truncate(len);
+        self.in_target.truncate(len);
+    }
+
     /// Number of points.
     pub fn len(&self) -> usize {
         self.ids.len()

@@ -6,7 +6,7 @@
 //! - `fit` trains from scratch; `update` continues from the current weights on the
 //!   enlarged data for fewer epochs, re-initialising every `reinit_every` updates if asked.
 //! - Training: shuffled mini-batches, Adam (whose state an update continues, at
-//!   `update_learning_rate`), optional cosine learning-rate decay, weight decay, class
+//!   `update_learning_rate`, also after a save and load), optional cosine learning-rate decay, weight decay, class
 //!   weights, held-out early stopping that keeps the best epoch.
 //! - Prediction runs in chunks without gradients, so 10^6+ candidates fit in memory.
 //! - CPU by default, CUDA when asked for and present; save/load as safetensors + JSON.
@@ -16,6 +16,7 @@
 //! [`toolkit`] opens the training loop, chunked inference, storage and checks to other
 //! tch-based surrogates (the siamese classifier).
 
+mod adam;
 mod checks;
 mod classifier;
 mod device;

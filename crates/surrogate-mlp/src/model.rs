@@ -96,8 +96,8 @@ impl Fitted {
         save_model(dir, &[(WEIGHTS, &self.net)], &stored)
     }
 
-    /// Load a model saved by [`Fitted::save`]; its optimiser state is not kept, so the
-    /// first training call after a load starts a fresh Adam at the full rate.
+    /// Load a model saved by [`Fitted::save`], with its optimiser's state: a training call
+    /// after the load continues Adam as it would have continued without the save.
     pub fn load<E: DeserializeOwned>(
         dir: &Path,
         kind: &str,

@@ -5,6 +5,8 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use tch::nn::{self, Module};
 use tch::{Device, Tensor};
 
+use crate::adam::Adam;
+
 /// Named copies of a network's parameters.
 pub type Snapshot = Vec<(String, Tensor)>;
 
@@ -16,9 +18,9 @@ pub struct Network {
     /// The optimiser of the last training call, kept so that a warm-started `update`
     /// continues with Adam's moment estimates instead of fresh ones: a fresh Adam moves
     /// every weight by about the learning rate in its first steps, which undoes much of
-    /// a converged fit before it recovers (see `examples/mlp_tradeoff.rs`). A new network
-    /// (a fit, a re-initialisation, a load) has none.
-    pub optimizer: Option<nn::Optimizer>,
+    /// a converged fit before it recovers (see `examples/mlp_tradeoff.rs`). A new or
+    /// re-initialised network has none; a loaded one has the saved one's.
+    pub optimizer: Option<Adam>,
 }
 
 impl Network {

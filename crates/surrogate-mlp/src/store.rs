@@ -6,6 +6,7 @@ use std::path::Path;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::adam::Adam;
 use crate::error::SurrogateError;
 use crate::network::Network;
 
@@ -26,6 +27,13 @@ pub fn save_model(dir: &Path, networks: &[(&str, &Network)], meta: &impl Seriali
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     for (name, net) in networks {
         net.vs.save(dir.join(format!("{name}.safetensors")))?;
+        // The optimiser too, so that a warm update after a load continues Adam exactly.
+        let adam = dir.join(format!("{name}.adam.safetensors"));
+        match &net.optimizer {
+            Some(opt) => opt.save(&adam)?,
+            None if adam.exists() => std::fs::remove_file(&adam).map_err(|e| io_error(&adam, e))?,
+            None => {}
+        }
     }
     let path = dir.join(META);
     let text = serde_json::to_string_pretty(meta).map_err(|e| io_error(&path, e))?;
@@ -51,8 +59,15 @@ pub fn read_meta<M: DeserializeOwned>(dir: &Path, format: &str, kind: Option<&st
 }
 
 /// Load the weights saved by [`save_model`] as `<name>.safetensors` into `net`, which
-/// must have the saved shape.
+/// must have the saved shape, and its optimiser's state when one was saved (its rate and
+/// weight decay are set by the next training call).
 pub fn load_weights(dir: &Path, name: &str, net: &mut Network) -> Result<(), SurrogateError> {
     net.vs.load(dir.join(format!("{name}.safetensors")))?;
+    let adam = dir.join(format!("{name}.adam.safetensors"));
+    net.optimizer = if adam.exists() {
+        Some(Adam::load(&net.vs, 0.0, 0.0, &adam)?)
+    } else {
+        None
+    };
     Ok(())
 }

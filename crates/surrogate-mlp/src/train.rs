@@ -10,9 +10,9 @@ use std::time::Instant;
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
-use tch::nn::OptimizerConfig;
-use tch::{Device, Kind, Tensor, nn};
+use tch::{Device, Kind, Tensor};
 
+use crate::adam::Adam;
 use crate::error::SurrogateError;
 use crate::network::{Network, Snapshot};
 
@@ -276,7 +276,7 @@ pub fn train_loop(
 }
 
 /// The optimiser of a call and its base rate: the kept one when the network has one.
-fn optimizer(net: &mut Network, settings: &TrainSettings) -> Result<(nn::Optimizer, f64), SurrogateError> {
+fn optimizer(net: &mut Network, settings: &TrainSettings) -> Result<(Adam, f64), SurrogateError> {
     Ok(match net.optimizer.take() {
         Some(mut opt) => {
             let rate = settings.update_learning_rate.unwrap_or(settings.learning_rate);
@@ -284,13 +284,10 @@ fn optimizer(net: &mut Network, settings: &TrainSettings) -> Result<(nn::Optimiz
             opt.set_lr(rate);
             (opt, rate)
         }
-        None => {
-            let adam = nn::Adam {
-                wd: settings.weight_decay,
-                ..Default::default()
-            };
-            (adam.build(&net.vs, settings.learning_rate)?, settings.learning_rate)
-        }
+        None => (
+            Adam::new(&net.vs, settings.learning_rate, settings.weight_decay),
+            settings.learning_rate,
+        ),
     })
 }
 

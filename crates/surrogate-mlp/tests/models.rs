@@ -208,7 +208,12 @@ fn save_and_load_give_identical_predictions() {
         .fit(x.view(), t.view())
         .unwrap();
     reg.save(&dir.path().join("reg")).unwrap();
-    let back = MlpRegressor::load(&dir.path().join("reg"), DeviceChoice::Cpu).unwrap();
+    let mut back = MlpRegressor::load(&dir.path().join("reg"), DeviceChoice::Cpu).unwrap();
+    assert_eq!(reg.predict(x.view()).unwrap(), back.predict(x.view()).unwrap());
+    // The optimiser's state is saved too: the next update is the one the original makes.
+    let mut reg = reg;
+    reg.update(x.view(), t.view()).unwrap();
+    back.update(x.view(), t.view()).unwrap();
     assert_eq!(reg.predict(x.view()).unwrap(), back.predict(x.view()).unwrap());
     // The kinds are not interchangeable.
     let err = MlpClassifier::load(&dir.path().join("reg"), DeviceChoice::Cpu).unwrap_err();

@@ -137,10 +137,11 @@ fn mean_shift(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
 #[test]
 fn a_warm_update_continues_the_encoders_optimiser_state() {
     // After a converged fit, an update that continues Adam's state moves the embedding
-    // far less than the same update from a fresh optimiser (a loaded copy: same weights,
-    // same seeds, no optimiser state), whose first step moves every weight by the full
-    // learning rate. One pair batch per epoch makes the update that first step. (A
-    // fresh encoder optimiser in every update gives both the same shift.)
+    // far less than the same update from a fresh optimiser (a copy loaded without the
+    // saved optimiser state: same weights, same seeds), whose first step moves every
+    // weight by the full learning rate. One pair batch per epoch makes the update that
+    // first step. (A fresh encoder optimiser in every update gives both the same shift.)
+    // A copy loaded with its optimiser state updates exactly like the original.
     let dir = tempfile::tempdir().unwrap();
     let (x, xt) = (uniform(3000, 2, 1.0, 41), uniform(1000, 2, 1.0, 42));
     let circle =
@@ -158,11 +159,21 @@ fn a_warm_update_continues_the_encoders_optimiser_state() {
         .seed(7);
     let (mut warm, _) = params.fit(x.view(), circle(&x).view()).unwrap();
     warm.save(dir.path()).unwrap();
+    let mut resumed = SiameseClassifier::load(dir.path(), DeviceChoice::Cpu).unwrap();
+    for net in ["encoder", "head"] {
+        std::fs::remove_file(dir.path().join(format!("{net}.adam.safetensors"))).unwrap();
+    }
     let mut cold = SiameseClassifier::load(dir.path(), DeviceChoice::Cpu).unwrap();
     let before = warm.embed(xt.view()).unwrap();
     let (acc_before, _) = accuracy(warm.predict(xt.view()).unwrap().view(), circle(&xt).view());
     warm.update(x.view(), circle(&x).view()).unwrap();
+    resumed.update(x.view(), circle(&x).view()).unwrap();
     cold.update(x.view(), circle(&x).view()).unwrap();
+    assert_eq!(
+        warm.embed(xt.view()).unwrap(),
+        resumed.embed(xt.view()).unwrap(),
+        "a save and load changes nothing about the next update"
+    );
     let (warm_shift, cold_shift) = (
         mean_shift(&warm.embed(xt.view()).unwrap(), &before),
         mean_shift(&cold.embed(xt.view()).unwrap(), &before),

@@ -434,16 +434,20 @@ impl Scanner {
         let todo: Vec<usize> = (0..n)
             .filter(|&i| !earlier.iter().any(|r| r.id == first_id + i as u64))
             .collect();
+        // The points of this iteration evaluated before an interruption are the last ones
+        // on record.
+        let before = self.history.len() - earlier.len();
         let (fresh, seconds_oracle) = self.evaluate(iteration, &proposal, first_id, &todo)?;
-        let d = self.space.dim();
-        for r in &fresh {
-            let i = (r.id - first_id) as usize;
-            self.history.push(r, &proposal.unit[i * d..(i + 1) * d]);
-        }
         let stopped = fresh.len() < todo.len();
         let mut points = earlier;
         points.extend(fresh);
         points.sort_by_key(|r| r.id);
+        // On record in id order, at the unit coordinates of their recorded x: what a resumed
+        // run rebuilds from points.csv, so that it trains and proposes on the same data.
+        self.history.truncate(before);
+        for r in &points {
+            self.history.push(r, &self.space.to_unit_rows(&r.x));
+        }
         if stopped {
             // Interrupted: the iteration is not over. Its batch stays pending (on disk, with
             // the time spent so far, and here for a later call in this process).
