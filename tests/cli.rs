@@ -446,6 +446,13 @@ fn bad_input_gives_clear_errors() {
             "parameter `x1`: the width max − min",
         ),
         (
+            good.replace(
+                "strategy = \"random\"",
+                "strategy = \"mlp-regressor\"\nregress = [{ output = \"likelihood\" }]",
+            ),
+            "line 35: [scan] regress: the target reads output `O`, which the regressor does not predict",
+        ),
+        (
             good.replace("name = \"x2\"", "name = \"status\""),
             "parameter `status` has the name of the `status` column",
         ),

@@ -281,9 +281,37 @@ impl Loaded {
             output_names,
             target: &bound,
         };
-        self.scan()
-            .build(context)
-            .with_context(|| format!("{}: [scan]", self.path.display()))
+        self.scan().build(context).map_err(|e| {
+            // The line of the key the error names, else of the [scan] table.
+            let span = self.config.scan.as_ref().map(|t| t.span());
+            let key = match &e {
+                scan_core::ScanError::Setting { key, .. } | scan_core::ScanError::UnusedKey { key, .. } => {
+                    Some(key.clone())
+                }
+                _ => None,
+            };
+            let line = span.map(|span| {
+                // The table runs from its header to the next header.
+                let rest = &self.text[span.start..];
+                let table = match rest[1..].find("\n[") {
+                    Some(end) => &rest[..end + 1],
+                    None => rest,
+                };
+                let at = key
+                    .and_then(|k| {
+                        table
+                            .match_indices(k.as_str())
+                            .map(|(i, _)| i)
+                            .find(|&i| i == 0 || table.as_bytes()[i - 1] == b'\n')
+                    })
+                    .unwrap_or(0);
+                line_of(&self.text, span.start + at)
+            });
+            match line {
+                Some(line) => anyhow!("{} line {line}: [scan] {e}", self.path.display()),
+                None => anyhow!("{}: [scan] {e}", self.path.display()),
+            }
+        })
     }
 
     /// The run's name: `[run] name`, else the configuration file's stem.
