@@ -37,9 +37,9 @@ const MIN_FAILURES: usize = 5;
 const EXPLORE_POOL: usize = 4;
 /// Even picks count distances beyond this share of the reach as equal, so among the
 /// candidates far enough apart the surer ones go first. Smaller gives more in-target
-/// points and a less even map; measured on O_3d (16 000 calls, seeds 1–3): 0.5 gives
-/// 9 100–9 800 in target and recall 0.80–0.83 at r = 0.01; 0.6 gives 8 700–9 200 and
-/// 0.85–0.88 (an even sample: 0.86–0.89).
+/// points and a less even map; measured on O_3d (16 000 calls, seeds 1–3): 0.4 gives
+/// 8 900–10 000 in target and recall 0.76–0.80 at r = 0.01; 0.5 gives 8 700–9 800 and
+/// 0.80–0.82; 0.6 gives 8 700–9 200 and 0.85–0.88 (an even sample: 0.86–0.89).
 const REACH_SCALE: f64 = 0.5;
 
 /// The in-target points found so far and, when balancing, their regions.
