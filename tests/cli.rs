@@ -971,3 +971,99 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
         assert_eq!(table.numbers("oracle_calls"), [400.0; 6], "run {run}");
     }
 }
+
+#[test]
+fn a_program_over_the_time_limit_leaves_no_process_and_no_files_behind() {
+    // Every point runs a program that starts a background child and then hangs; the
+    // worker process serving the command plugin is killed at the limit. Its programs die
+    // with it, and its temporary files (the command oracle's work directories) go too.
+    let tmp = tempfile::tempdir().unwrap();
+    let scratch = tmp.path().join("tmp");
+    std::fs::create_dir(&scratch).unwrap();
+    let pids = tmp.path().join("pids");
+    let script = format!(
+        "sleep 1005 & echo $! >> {p}; echo $$ >> {p}; echo y={{x}}; sleep 1006",
+        p = pids.display()
+    );
+    let config = format!(
+        r#"
+[run]
+seed = 1
+workers = 2
+
+[oracle]
+plugin = "{plugin}"
+isolation = "process"
+timeout_s = 0.4
+[oracle.config]
+inputs = ["x"]
+[[oracle.config.program]]
+command = ["sh", "-c", "{script}"]
+[[oracle.config.output]]
+name = "y"
+stdout = 1
+label = "y="
+
+[[parameter]]
+name = "x"
+min = 0.0
+max = 1.0
+
+[[target.range]]
+output = "y"
+max = 2.0
+
+[scan]
+strategy = "random"
+initial_points = 4
+batch_size = 4
+
+[stop]
+max_oracle_calls = 4
+"#,
+        plugin = plugin_path("command").display()
+    );
+    let path = tmp.path().join("hang.toml");
+    std::fs::write(&path, config).unwrap();
+    let out = tmp.path().join("run");
+    let o = Command::new(dlscan_binary())
+        .args([
+            "run",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-plots",
+        ])
+        .env("TMPDIR", &scratch)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let p = Points::read(&out);
+    assert!(
+        p.column("status").iter().all(|s| s == "timeout"),
+        "{:?}",
+        p.column("status")
+    );
+    // The shells and their background sleeps are gone (allow the kernel a moment).
+    let recorded: Vec<u32> = std::fs::read_to_string(&pids)
+        .unwrap()
+        .lines()
+        .map(|l| l.trim().parse().unwrap())
+        .collect();
+    assert!(recorded.len() >= 4, "{recorded:?}");
+    let alive = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z'))
+    };
+    let started = Instant::now();
+    while recorded.iter().any(alive) && started.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let left: Vec<&u32> = recorded.iter().filter(|p| alive(p)).collect();
+    assert!(left.is_empty(), "still running: {left:?}");
+    let files: Vec<String> = std::fs::read_dir(&scratch)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(files.is_empty(), "left in the temporary directory: {files:?}");
+}

@@ -117,6 +117,15 @@ pub fn run(argv: &[String], dir: &Path, timeout: Option<Duration>) -> Ended {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0);
+    // SAFETY: the closure runs in the forked child before exec and makes one prctl system
+    // call, which is async-signal-safe; it touches no memory of the parent. The program
+    // then dies with the thread that started it, so a worker process killed at a time
+    // limit (isolation = "process") leaves no program running.
+    unsafe {
+        cmd.pre_exec(|| {
+            rustix::process::set_parent_process_death_signal(Some(Signal::KILL)).map_err(std::io::Error::from)
+        });
+    }
     let mut child = match spawn(&mut cmd) {
         Ok(c) => c,
         Err(e) => return Ended::NotStarted(e.to_string()),

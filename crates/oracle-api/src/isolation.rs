@@ -206,6 +206,9 @@ fn read_response(r: &mut impl Read) -> io::Result<Response> {
 
 /// A started worker.
 struct Worker {
+    /// Its temporary directory (its `TMPDIR`): removed when it ends, however it ends, so
+    /// that a worker killed at a time limit leaves none of its oracle's files behind.
+    scratch: Scratch,
     child: Child,
     stdin: BufWriter<ChildStdin>,
     responses: Receiver<io::Result<Response>>,
@@ -213,10 +216,30 @@ struct Worker {
     stderr: Arc<Mutex<Vec<u8>>>,
 }
 
+/// A directory removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new() -> io::Result<Scratch> {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("dlscan-worker-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch(dir))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 impl Worker {
-    /// Kill the worker's process and reap it; returns how it ended.
+    /// Kill the worker's process and everything it started, and reap it; returns how it
+    /// ended.
     fn kill(mut self) -> Option<ExitStatus> {
-        let _ = self.child.kill();
+        kill_tree(&mut self.child);
         self.child.wait().ok()
     }
 
@@ -243,6 +266,65 @@ impl Worker {
         }
         text
     }
+}
+
+/// Kill `child` and all its descendants: a worker stuck in a call may be waiting for
+/// programs (a physics code, a shell and what it sent to the background) that would
+/// otherwise outlive it. Everything is stopped first, so nothing forks or is orphaned
+/// (and so lost from the tree) while the tree is collected.
+fn kill_tree(child: &mut Child) {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::process::{Pid, Signal, kill_process};
+        let send = |pid: u32, signal: Signal| {
+            if let Some(pid) = i32::try_from(pid).ok().and_then(Pid::from_raw) {
+                let _ = kill_process(pid, signal);
+            }
+        };
+        let root = child.id();
+        send(root, Signal::STOP);
+        let mut stopped: Vec<u32> = Vec::new();
+        for _ in 0..64 {
+            let fresh: Vec<u32> = descendants(root).into_iter().filter(|p| !stopped.contains(p)).collect();
+            if fresh.is_empty() {
+                break;
+            }
+            for &pid in &fresh {
+                send(pid, Signal::STOP);
+            }
+            stopped.extend(fresh);
+        }
+        for &pid in &stopped {
+            send(pid, Signal::KILL);
+        }
+    }
+    let _ = child.kill();
+}
+
+/// Every process below `root`, by the parent links in /proc.
+#[cfg(target_os = "linux")]
+fn descendants(root: u32) -> Vec<u32> {
+    let parents: Vec<(u32, u32)> = std::fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+            // "pid (comm) state ppid …": comm may hold spaces and parentheses.
+            let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok()?;
+            Some((pid, ppid))
+        })
+        .collect();
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(parents.iter().filter(|(_, pp)| *pp == parent).map(|(p, _)| *p));
+        i += 1;
+    }
+    found.remove(0);
+    found
 }
 
 /// How a worker process ended, in words.
@@ -360,8 +442,11 @@ enum Ended {
 }
 
 fn spawn(command: &WorkerCommand, config: &str) -> Result<(Worker, Shape), OracleError> {
+    let scratch =
+        Scratch::new().map_err(|e| OracleError(format!("cannot make a worker's temporary directory: {e}")))?;
     let mut child = Command::new(&command.program)
         .args(&command.args)
+        .env("TMPDIR", &scratch.0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -436,6 +521,7 @@ fn spawn(command: &WorkerCommand, config: &str) -> Result<(Worker, Shape), Oracl
     });
     Ok((
         Worker {
+            scratch,
             child,
             stdin,
             responses,
@@ -501,18 +587,22 @@ impl Oracle for ProcessOracle {
 impl Drop for ProcessOracle {
     fn drop(&mut self) {
         if let Some(worker) = self.worker.take() {
-            // Closing its input ends a healthy worker; one stuck in a call is killed.
+            // Closing its input ends a healthy worker; one stuck in a call is killed. Its
+            // temporary directory goes when `scratch` drops, after the process is gone.
+            let scratch = worker.scratch;
             drop(worker.stdin);
             let mut child = worker.child;
             let started = Instant::now();
             while started.elapsed() < Duration::from_millis(500) {
                 if let Ok(Some(_)) = child.try_wait() {
+                    drop(scratch);
                     return;
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }
-            let _ = child.kill();
+            kill_tree(&mut child);
             let _ = child.wait();
+            drop(scratch);
         }
     }
 }
