@@ -219,11 +219,39 @@ struct Worker {
 /// A directory removed when dropped.
 struct Scratch(PathBuf);
 
+/// Workers' temporary directories are `<prefix><host pid>-<n>` in the system's.
+const SCRATCH_PREFIX: &str = "dlscan-worker-";
+
+/// Remove the workers' temporary directories of hosts that are gone: a host killed
+/// outright (SIGKILL) cannot remove its own, so the next one does.
+fn sweep_stale_scratch() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(host) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH_PREFIX))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if host != std::process::id() && !Path::new(&format!("/proc/{host}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
+}
+
 impl Scratch {
     fn new() -> io::Result<Scratch> {
         static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let dir = std::env::temp_dir().join(format!("dlscan-worker-{}-{n}", std::process::id()));
+        if n == 0 {
+            sweep_stale_scratch();
+        }
+        let dir = std::env::temp_dir().join(format!("{SCRATCH_PREFIX}{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         Ok(Scratch(dir))
     }
@@ -444,19 +472,32 @@ enum Ended {
 fn spawn(command: &WorkerCommand, config: &str) -> Result<(Worker, Shape), OracleError> {
     let scratch =
         Scratch::new().map_err(|e| OracleError(format!("cannot make a worker's temporary directory: {e}")))?;
-    let mut child = Command::new(&command.program)
-        .args(&command.args)
+    let mut cmd = Command::new(&command.program);
+    cmd.args(&command.args)
         .env("TMPDIR", &scratch.0)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            OracleError(format!(
-                "cannot start the oracle worker {}: {e}",
-                command.program.display()
-            ))
-        })?;
+        .stderr(Stdio::piped());
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: the closure runs in the forked child before exec and makes one prctl
+        // system call, which is async-signal-safe; it touches no memory of the parent. The
+        // worker then dies with the thread that started it, so a host killed outright
+        // (SIGKILL) leaves no worker running, and the worker's programs die with it.
+        unsafe {
+            cmd.pre_exec(|| {
+                rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))
+                    .map_err(io::Error::from)
+            });
+        }
+    }
+    let mut child = cmd.spawn().map_err(|e| {
+        OracleError(format!(
+            "cannot start the oracle worker {}: {e}",
+            command.program.display()
+        ))
+    })?;
     let mut stdin = BufWriter::new(child.stdin.take().expect("piped stdin"));
     let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     let mut stderr = child.stderr.take().expect("piped stderr");
