@@ -58,6 +58,9 @@ pub(crate) struct CheckpointState {
 pub(crate) struct Checkpointer {
     dir: PathBuf,
     fingerprint: Option<String>,
+    /// The strategy directory this process last wrote, for checkpoints taken while the
+    /// strategy has not changed since (an iteration's end, after its proposal's).
+    written: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl Checkpointer {
@@ -65,13 +68,33 @@ impl Checkpointer {
         Checkpointer {
             dir: run_dir.join("checkpoint"),
             fingerprint,
+            written: Default::default(),
         }
     }
 
     /// Save the strategy's state into a new directory, then `state.json` (atomically: it
     /// is the commit point), then remove older strategy directories.
     pub fn save(&self, state: &CheckpointState, strategy: &dyn Strategy) -> Result<(), ScanError> {
+        self.save_as(state, Some(strategy))
+    }
+
+    /// Like [`Checkpointer::save`], for a strategy unchanged since this process last saved
+    /// it: the new `state.json` names the directory already written instead of writing the
+    /// weights again (they are saved anew when there is none).
+    pub fn save_unchanged(&self, state: &CheckpointState, strategy: &dyn Strategy) -> Result<(), ScanError> {
+        let known = self.written.lock().expect("checkpoint lock").is_some();
+        self.save_as(state, (!known).then_some(strategy))
+    }
+
+    /// Write the strategy's state into a new directory (`None`: keep the last written),
+    /// then `state.json`, then remove the other strategy directories.
+    fn save_as(&self, state: &CheckpointState, strategy: Option<&dyn Strategy>) -> Result<(), ScanError> {
         std::fs::create_dir_all(&self.dir).map_err(ScanError::io(&self.dir))?;
+        let mut written = self.written.lock().expect("checkpoint lock");
+        let Some(strategy) = strategy else {
+            let sub = written.clone().expect("a strategy directory was written");
+            return self.commit(state, Some(sub));
+        };
         // A distinct directory per save, so the state.json on disk always names one that is
         // complete until the new state.json replaces it.
         let sub = format!(
@@ -84,6 +107,14 @@ impl Checkpointer {
             std::fs::remove_dir_all(&state_dir).map_err(ScanError::io(&state_dir))?;
         }
         strategy.save_state(&state_dir)?;
+        let saved = state_dir.exists().then(|| sub.clone());
+        *written = saved.clone();
+        self.commit(state, saved)
+    }
+
+    /// Write `state.json` naming the strategy directory `sub` (atomically: it is the commit
+    /// point), then remove the other strategy directories.
+    fn commit(&self, state: &CheckpointState, sub: Option<String>) -> Result<(), ScanError> {
         let checkpoint = Checkpoint {
             format: FORMAT.into(),
             fingerprint: self.fingerprint.clone(),
@@ -91,7 +122,7 @@ impl Checkpointer {
             next_id: state.next_id,
             points: state.points,
             seconds: state.seconds,
-            strategy_state: state_dir.exists().then(|| sub.clone()),
+            strategy_state: sub.clone(),
             pending: state.pending.clone(),
         };
         let text = serde_json::to_string_pretty(&checkpoint).expect("a checkpoint serialises");
@@ -101,7 +132,7 @@ impl Checkpointer {
         if let Ok(entries) = std::fs::read_dir(&self.dir) {
             for e in entries.flatten() {
                 let name = e.file_name().to_string_lossy().into_owned();
-                if name.starts_with("strategy-") && name != sub {
+                if name.starts_with("strategy-") && Some(&name) != sub.as_ref() {
                     let _ = std::fs::remove_dir_all(e.path());
                 }
             }

@@ -421,7 +421,7 @@ impl Scanner {
                 };
                 // The batch is on disk before any of it is evaluated: an interruption from
                 // here on resumes with this very batch.
-                self.checkpoint(Some(pending.clone()))?;
+                self.checkpoint(Some(pending.clone()), true)?;
                 (pending, Vec::new())
             }
         };
@@ -451,7 +451,7 @@ impl Scanner {
         if stopped {
             // Interrupted: the iteration is not over. Its batch stays pending (on disk, with
             // the time spent so far, and here for a later call in this process).
-            self.checkpoint(Some(pending.clone()))?;
+            self.checkpoint(Some(pending.clone()), false)?;
             self.resumed = Some((pending, points));
             return Ok(());
         }
@@ -471,11 +471,13 @@ impl Scanner {
         for o in &mut self.observers {
             o.on_iteration_end(&record, &summary)?;
         }
-        self.checkpoint(None)
+        // The strategy is as it was saved with the proposal: only the counters change.
+        self.checkpoint(None, false)
     }
 
-    /// Save the checkpoint: the counters, the strategy's state and the batch in progress.
-    fn checkpoint(&self, pending: Option<PendingBatch>) -> Result<(), ScanError> {
+    /// Save the checkpoint: the counters, the strategy's state (written anew only when it
+    /// `changed` since the last save) and the batch in progress.
+    fn checkpoint(&self, pending: Option<PendingBatch>, changed: bool) -> Result<(), ScanError> {
         if let Some(run) = &self.run {
             let state = CheckpointState {
                 next_iteration: self.next_iteration,
@@ -484,7 +486,11 @@ impl Scanner {
                 seconds: self.clock.seconds(),
                 pending,
             };
-            run.checkpointer.save(&state, self.strategy.as_ref())?;
+            if changed {
+                run.checkpointer.save(&state, self.strategy.as_ref())?;
+            } else {
+                run.checkpointer.save_unchanged(&state, self.strategy.as_ref())?;
+            }
         }
         Ok(())
     }
