@@ -12,8 +12,11 @@
 //! has an in-target scan point within r (coordinates scaled to the unit cube); the *even*
 //! column is the same for as many points drawn uniformly from the target set — the best a
 //! scan of that size can do. Radii: 0.01, 0.02, 0.05 up to 4 dimensions, else 0.05, 0.1,
-//! 0.2. Regions are counted where the toy defines them (O_3d's 13 shells and the `shells`
-//! function's spheres). `recall_vs_r.csv` in the run directory holds the whole curve.
+//! 0.2; where the even sample's recall at those radii is small (thin sets in many
+//! dimensions), also at the radius where the even sample reaches one half. Regions are
+//! counted where the toy defines them (O_3d's 13 shells, also in O_nd's first three
+//! coordinates, and the `shells` function's spheres). `recall_vs_r.csv` in the run directory
+//! holds the whole curve.
 //! Reference sampling evaluates the oracle millions of times: use it with cheap oracles.
 
 use std::path::{Path, PathBuf};
@@ -23,7 +26,7 @@ use ndarray::Array2;
 use oracle_api::{Oracle, Plugin};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
-use scan_core::coverage::recall;
+use scan_core::coverage::{nearest_distances, recall};
 use scan_core::{BoundTarget, GaussianTerm, Likelihood, Parameter, RangeCondition, Scale, Space, Target};
 use serde::Deserialize;
 
@@ -155,7 +158,7 @@ impl Problem {
     /// The known regions of the toy functions, as centres in physical coordinates.
     fn region_centres(&self) -> Option<Vec<Vec<f64>>> {
         match self.function.as_str() {
-            "O_3d" if self.space.dim() == 3 => {
+            "O_3d" | "O_nd" => {
                 let p = 7.0 * std::f64::consts::PI;
                 let axis = [-p, 0.0, p];
                 let mut c = Vec::new();
@@ -282,11 +285,32 @@ fn report_coverage(dir: &Path) {
         .map(|(r, (s, e))| format!("r = {r}: {s:.3} (even {e:.3}, ratio {:.2})", s / e.max(1e-12)))
         .collect();
     println!("  recall {}", cells.join("; "));
-    let curve: Vec<f64> = (1..=40).map(|i| i as f64 * radii[2] / 20.0).collect();
-    let (s, e) = (
-        recall(unit.view(), reference.view(), &curve).expect("recall"),
-        recall(even.view(), reference.view(), &curve).expect("recall"),
-    );
+    // The curve runs until the even sample covers nearly everything (thin sets in many
+    // dimensions need radii well beyond the three above).
+    let step = radii[2] / 20.0;
+    let nearest_scan = nearest_distances(unit.view(), reference.view()).expect("distances");
+    let nearest_even = nearest_distances(even.view(), reference.view()).expect("distances");
+    let share = |near: &[f64], r: f64| near.iter().filter(|&&x| x <= r).count() as f64 / near.len().max(1) as f64;
+    let (mut curve, mut s, mut e) = (Vec::new(), Vec::new(), Vec::new());
+    let mut i = 1;
+    while i <= 40 || (e.last().is_some_and(|v| *v < 0.99) && step * i as f64 <= (d as f64).sqrt()) {
+        let r = step * i as f64;
+        curve.push(r);
+        s.push(share(&nearest_scan, r));
+        e.push(share(&nearest_even, r));
+        i += 1;
+    }
+    if ideal[0] < 0.5
+        && let Some(k) = e.iter().position(|v| *v >= 0.5)
+    {
+        println!(
+            "  recall where the even sample reaches one half, r = {:.3}: {:.3} (even {:.3}, ratio {:.2})",
+            curve[k],
+            s[k],
+            e[k],
+            s[k] / e[k]
+        );
+    }
     let mut csv = String::from("r,recall,even\n");
     for ((r, a), b) in curve.iter().zip(s).zip(e) {
         csv.push_str(&format!("{r},{a},{b}\n"));

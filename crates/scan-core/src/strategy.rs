@@ -21,6 +21,9 @@ pub enum Origin {
     /// Guided exploration: a probe where the surrogate's guess is good and nothing has
     /// been evaluated nearby.
     Explore,
+    /// A check near an in-target point the surrogate does not predict in target (spent
+    /// from the surrogate's share of the batch).
+    Check,
 }
 
 impl Origin {
@@ -31,14 +34,21 @@ impl Origin {
             Origin::Random => "random",
             Origin::Surrogate => "surrogate",
             Origin::Explore => "explore",
+            Origin::Check => "check",
         }
     }
 
     /// Parse the lowercase name.
     pub fn parse(s: &str) -> Option<Origin> {
-        [Origin::Initial, Origin::Random, Origin::Surrogate, Origin::Explore]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+        [
+            Origin::Initial,
+            Origin::Random,
+            Origin::Surrogate,
+            Origin::Explore,
+            Origin::Check,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
     }
 }
 

@@ -4,15 +4,17 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, Axis};
 use rand::RngExt;
+use rand::distr::weighted::WeightedIndex;
 use rand_distr::StandardNormal;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 use vegas_map::{AdaptiveMap, TrainingParams};
 
 use super::Found;
 use super::settings::{GuidedSettings, LocalSigma};
-use crate::coverage::median_nn_distance;
+use crate::coverage::{index_error, kd_tree, median_nn_distance};
 use crate::error::ScanError;
 use crate::history::History;
 use crate::strategy::uniform_points;
@@ -28,7 +30,7 @@ const SPACINGS: f64 = 1.0;
 /// log-uniformly over this many halvings below it: a thin target set (a shell in many
 /// dimensions) is left by nearly every step of the full width, and the narrower ones keep
 /// candidates inside it. Even selection still prefers the farther of the survivors.
-const AUTO_OCTAVES: f64 = 3.0;
+pub(super) const AUTO_OCTAVES: f64 = 3.0;
 
 /// What drawing the candidates produced.
 pub(super) struct Candidates {
@@ -38,61 +40,114 @@ pub(super) struct Candidates {
     pub local_sigma: Option<f64>,
     /// The median spacing of the in-target points (NaN for fewer than two).
     pub spacing: f64,
+    /// Each found point's [`isolation`] weight.
+    pub isolation: Vec<f64>,
     /// The first `uniform` candidates are drawn uniformly over the box.
     pub uniform: usize,
     /// The local steps: candidates `uniform..uniform + widths.len()`, with their widths.
     pub widths: Vec<f64>,
+    /// Whether the walks adapt their widths (automatic width).
+    pub adapt: bool,
 }
 
 /// Steps each local candidate takes through the predicted target set before the batch is
 /// picked: a chain started at a found point wanders along a thin or curved target set,
 /// where one long step would leave it, and reaches the parts no point has been found in.
 pub(super) const WALK_STEPS: usize = 8;
+/// A walker's width grows by this factor after a kept step and shrinks by its square after
+/// a refused one (when widths adapt), so it settles where about a third of its steps are
+/// kept: in a set far thinner than the found points' spacing (a shell in many dimensions)
+/// the steps shrink to the set's thickness instead of leaving it every time.
+const WIDTH_GROWTH: f64 = 1.5;
+/// Adapted widths stay within this many halvings below the widest automatic width.
+const ADAPT_OCTAVES: f64 = 10.0;
 
 /// Move the local candidates `uniform..uniform + widths.len()` by [`WALK_STEPS`] Gaussian
 /// steps of their widths, each step kept when the score there stays above `threshold`
-/// (or improves on a score below it). `score` scores a block of points; `scores` holds
+/// (or improves on a score below it); with `adapt`, each walker's width grows after a kept
+/// step and shrinks after a refused one. `score` scores a block of points; `scores` holds
 /// the candidates' scores and is kept up to date.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn walk(
     cand: &mut Array2<f64>,
     scores: &mut Array1<f64>,
     uniform: usize,
     widths: &[f64],
+    adapt: bool,
     threshold: f64,
     mut score: impl FnMut(&Array2<f64>) -> Result<Array1<f64>, ScanError>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Result<(), ScanError> {
-    let d = cand.ncols();
     let rows = uniform..uniform + widths.len();
+    let mut widths = widths.to_vec();
+    let widest = AUTO_SIGMA_RANGE.1;
+    let narrowest = widest * (-ADAPT_OCTAVES).exp2();
     for _ in 0..WALK_STEPS {
         let mut next = cand.slice(ndarray::s![rows.clone(), ..]).to_owned();
-        for (mut row, w) in next.rows_mut().into_iter().zip(widths) {
-            for c in 0..d {
-                let z: f64 = rng.sample(StandardNormal);
-                row[c] = (row[c] + w * z).clamp(0.0, 1.0 - f64::EPSILON);
-            }
+        for (mut row, w) in next.rows_mut().into_iter().zip(&widths) {
+            let from = row.to_vec();
+            step(&from, *w, row.view_mut(), rng);
         }
         let next_scores = score(&next)?;
         for (k, r) in rows.clone().enumerate() {
             let (now, then) = (scores[r], next_scores[k]);
-            if then > threshold || then > now {
+            let kept = then > threshold || then > now;
+            if kept {
                 cand.row_mut(r).assign(&next.row(k));
                 scores[r] = then;
+            }
+            if adapt {
+                let factor = if kept { WIDTH_GROWTH } else { WIDTH_GROWTH.powi(-2) };
+                widths[k] = (widths[k] * factor).clamp(narrowest, widest);
             }
         }
     }
     Ok(())
 }
 
+/// Found points within this many spacings of a found point count as its neighbours when
+/// walk starts are weighted (see [`isolation`]).
+const NEIGHBOURHOOD_SPACINGS: f64 = 2.0;
+
+/// Each found point's weight as a walk start: one over the found points (itself included)
+/// within [`NEIGHBOURHOOD_SPACINGS`] spacings. Walks then start evenly over the found
+/// part of the target set instead of in proportion to the points already there: a point
+/// found alone in a new region gets as many walks as a crowded patch elsewhere.
+pub(super) fn isolation(found: &Found, spacing: f64) -> Result<Vec<f64>, ScanError> {
+    let n = found.points.nrows();
+    if n < 2 || !spacing.is_finite() {
+        return Ok(vec![1.0; n]);
+    }
+    let index = kd_tree(&found.points)?;
+    let radius = NEIGHBOURHOOD_SPACINGS * spacing;
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            index
+                .within_range(found.points.row(i), radius)
+                .map(|near| 1.0 / near.len().max(1) as f64)
+                .map_err(index_error)
+        })
+        .collect()
+}
+
+/// A Gaussian step of `width` from `base` (unit cube), written to `out`.
+pub(super) fn step(base: &[f64], width: f64, mut out: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
+    for (o, b) in out.iter_mut().zip(base) {
+        let z: f64 = rng.sample(StandardNormal);
+        *o = (b + width * z).clamp(0.0, 1.0 - f64::EPSILON);
+    }
+}
+
 /// The median nearest-neighbour distance among (a sample of) the in-target points, scaled
 /// to their full number; NaN for fewer than two.
-fn found_spacing(found: &Found, rng: &mut Xoshiro256PlusPlus) -> Result<f64, ScanError> {
-    let (n, d) = found.points.dim();
+pub(super) fn found_spacing(points: &Array2<f64>, rng: &mut Xoshiro256PlusPlus) -> Result<f64, ScanError> {
+    let (n, d) = points.dim();
     if n <= AUTO_SIGMA_SAMPLE {
-        return median_nn_distance(found.points.view());
+        return median_nn_distance(points.view());
     }
     let rows = rand::seq::index::sample(rng, n, AUTO_SIGMA_SAMPLE).into_vec();
-    let nn = median_nn_distance(found.points.select(Axis(0), &rows).view())?;
+    let nn = median_nn_distance(points.select(Axis(0), &rows).view())?;
     // A subsample is sparser than the whole: scale its spacing back to the full count.
     Ok(nn * (AUTO_SIGMA_SAMPLE as f64 / n as f64).powf(1.0 / d as f64))
 }
@@ -130,7 +185,8 @@ pub(super) fn draw(
     let mut cand = Array2::from_shape_vec((l, d), uniform_points(d, l, rng)).expect("l × d");
     let mut local_sigma = None;
     let mut widths = Vec::new();
-    let spacing = found_spacing(found, rng)?;
+    let spacing = found.spacing;
+    let isolation = isolation(found, spacing)?;
     if n_local > 0 && !found.ids.is_empty() {
         let unit = history.unit();
         let sigma = local_width(settings.local_sigma, spacing);
@@ -140,21 +196,19 @@ pub(super) fn draw(
             LocalSigma::Auto(_) => AUTO_OCTAVES,
         };
         let start = l - n_vegas - n_local;
+        let weighted = WeightedIndex::new(&isolation).map_err(|e| ScanError::Training(format!("walk starts: {e}")))?;
         for r in start..start + n_local {
             let base = match &found.members {
                 Some(members) => {
                     let m = &members[rng.random_range(0..members.len())];
                     found.ids[m[rng.random_range(0..m.len())]]
                 }
-                None => found.ids[rng.random_range(0..found.ids.len())],
+                None => found.ids[rng.sample(&weighted)],
             };
             let u = (2.0 * rng.random::<f64>() - 1.0).max(0.0);
             let width = sigma * (-octaves * u).exp2();
             widths.push(width);
-            for c in 0..d {
-                let z: f64 = rng.sample(StandardNormal);
-                cand[[r, c]] = (unit[base * d + c] + width * z).clamp(0.0, 1.0 - f64::EPSILON);
-            }
+            step(&unit[base * d..(base + 1) * d], width, cand.row_mut(r), rng);
         }
     }
     let started = Instant::now();
@@ -180,7 +234,9 @@ pub(super) fn draw(
         seconds_vegas: started.elapsed().as_secs_f64(),
         local_sigma,
         spacing,
+        isolation,
         uniform: l - n_vegas - n_local,
         widths,
+        adapt: matches!(settings.local_sigma, LocalSigma::Auto(_)),
     })
 }

@@ -3,7 +3,7 @@
 use super::*;
 use crate::history::PointRecord;
 use crate::surrogate::TrainInfo;
-use ndarray::ArrayView2;
+use ndarray::{ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use std::path::Path;
 
@@ -308,4 +308,145 @@ fn guided_exploration_probes_well_scored_places_far_from_every_evaluated_point()
     let p = g.propose(&h, 50, &mut rng).unwrap();
     assert!(p.origin.iter().all(|o| *o == Origin::Random));
     assert!(p.unit.chunks(2).any(|u| (u[0] - 0.5).abs() > 0.1));
+}
+
+#[test]
+fn walks_shrink_their_steps_to_stay_inside_a_thin_predicted_set() {
+    // 400 walkers in 5-D start inside a slab 0.002 thick (|x0 - 0.5| < 0.001), with steps
+    // of 0.05: nearly every step of that width leaves the slab.
+    let (walkers, d) = (400, 5);
+    let inside = |u: ArrayView1<f64>| (u[0] - 0.5).abs() < 0.001;
+    let score = |block: &Array2<f64>| {
+        Ok(block
+            .rows()
+            .into_iter()
+            .map(|r| f64::from(u8::from(inside(r))))
+            .collect())
+    };
+    let moved_inside = |adapt: bool| {
+        let mut cand = Array2::from_elem((walkers, d), 0.5);
+        let mut scores = Array1::ones(walkers);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        candidates::walk(
+            &mut cand,
+            &mut scores,
+            0,
+            &vec![0.05; walkers],
+            adapt,
+            0.5,
+            score,
+            &mut rng,
+        )
+        .unwrap();
+        assert!(cand.rows().into_iter().all(inside), "a walker left the predicted set");
+        let moved = cand
+            .rows()
+            .into_iter()
+            .filter(|r| r.iter().any(|v| (v - 0.5).abs() > 1e-6))
+            .count();
+        moved as f64 / walkers as f64
+    };
+    let adapted = moved_inside(true);
+    let fixed = moved_inside(false);
+    assert!(adapted > 0.8, "adapted widths: {adapted} of the walkers moved");
+    assert!(fixed < 0.3, "fixed widths: {fixed} of the walkers moved");
+}
+
+#[test]
+fn walks_start_evenly_over_the_found_part_of_the_target_set() {
+    // 300 found points crowd around (0.2, 0.2); one was found alone at (0.8, 0.8).
+    let cluster = (0..300).map(|i| [0.2 + 0.002 * (i % 20) as f64, 0.2 + 0.002 * (i / 20) as f64]);
+    let h = found_at(cluster.chain(std::iter::once([0.8, 0.8])));
+    let settings = GuidedSettings {
+        candidates: 4000,
+        vegas_fraction: 0.0,
+        local_fraction: 0.5,
+        ..GuidedSettings::defaults(40)
+    };
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
+    let found = Found::new(&h, None, &mut rng).unwrap();
+    let drawn = candidates::draw(&settings, &h, &found, &mut rng).unwrap();
+    assert_eq!(drawn.widths.len(), 2000);
+    let lone = (drawn.uniform..drawn.uniform + drawn.widths.len())
+        .filter(|&r| (drawn.points[[r, 0]] - 0.8).abs() < 0.1 && (drawn.points[[r, 1]] - 0.8).abs() < 0.1)
+        .count();
+    // Each start weighs one over the found points within two spacings (0.004) of it: the
+    // lone point 1, one inside the grid about 1/13 (9 to 13 neighbours, borders rounding).
+    assert_eq!(drawn.isolation[300], 1.0);
+    assert!(
+        (1.0 / 14.0..1.0 / 8.0).contains(&drawn.isolation[210]),
+        "{}",
+        drawn.isolation[210]
+    );
+    let expected = 1.0 / drawn.isolation.iter().sum::<f64>();
+    let share = lone as f64 / 2000.0;
+    assert!(
+        (share - expected).abs() < 0.3 * expected,
+        "share of walks from the lone point {share}, expected {expected}"
+    );
+    // Drawn in proportion to the points, the lone one would start 1 walk in 301.
+    assert!(expected > 10.0 / 301.0, "{expected}");
+}
+
+/// Scores 1 left of x = 0.5 and 0 right of it.
+struct LeftHalf;
+
+impl Surrogate for LeftHalf {
+    fn name(&self) -> &str {
+        "left-half"
+    }
+    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        Ok(TrainInfo::default())
+    }
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        Ok(unit.column(0).mapv(|x| f64::from(u8::from(x < 0.5))))
+    }
+    fn save(&self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn hits_the_surrogate_does_not_explain_are_checked_nearby() {
+    // 200 found points the surrogate explains (x < 0.05), and three on the right it scores 0.
+    let lone = [[0.9, 0.1], [0.7, 0.5], [0.9, 0.9]];
+    let h = found_at(
+        (0..200)
+            .map(|i| [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0])
+            .chain(lone),
+    );
+    let settings = GuidedSettings {
+        candidates: 10_000,
+        random_fraction: 0.0,
+        ..GuidedSettings::defaults(96)
+    };
+    let mut g = Guided::new(Box::new(LeftHalf), settings).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    let p = g.propose(&h, 96, &mut rng).unwrap();
+    let checks: Vec<&[f64]> = p
+        .unit
+        .chunks(2)
+        .zip(&p.origin)
+        .filter(|(_, o)| **o == Origin::Check)
+        .map(|(u, _)| u)
+        .collect();
+    // An eighth of the batch: four around each unexplained hit, near it.
+    assert_eq!(checks.len(), 12);
+    for hit in lone {
+        let near = checks
+            .iter()
+            .filter(|u| (u[0] - hit[0]).hypot(u[1] - hit[1]) < 0.2)
+            .count();
+        assert_eq!(near, 4, "checks near {hit:?}: {checks:?}");
+    }
+    // The rest are the surrogate's picks, all predicted in target.
+    assert!(
+        p.unit
+            .chunks(2)
+            .zip(&p.origin)
+            .all(|(u, o)| *o == Origin::Check || (*o == Origin::Surrogate && u[0] < 0.5))
+    );
 }

@@ -65,7 +65,8 @@ impl IterationRecord {
         history: &History,
     ) -> IterationRecord {
         let count = |f: &dyn Fn(&PointRecord) -> bool| points.iter().filter(|p| f(p)).count() as u64;
-        let surrogate = |p: &PointRecord| p.origin == Origin::Surrogate;
+        // The surrogate's share of the batch: its picks and the checks spent from it.
+        let surrogate = |p: &PointRecord| matches!(p.origin, Origin::Surrogate | Origin::Check);
         let surrogate_points = count(&surrogate);
         let surrogate_in_target = count(&|p| surrogate(p) && p.in_target);
         let surrogate_failures = count(&|p| surrogate(p) && p.status != Status::Ok);
