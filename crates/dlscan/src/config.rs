@@ -3,7 +3,7 @@
 //!
 //! Schema (every table is documented in `examples/README.md`):
 //! ```toml
-//! [run]            # name, output_dir, seed, workers
+//! [run]            # name, output_dir, seed, cpus, workers
 //! [oracle]         # plugin, timeout_s, chunk_size, isolation, [oracle.config] passed to the plugin
 //! [[parameter]]    # name, min, max, scale = "linear" | "log"
 //! [target]         # [[target.range]] output/min/max; [target.likelihood] threshold,
@@ -46,6 +46,9 @@ pub struct RunTable {
     pub output_dir: Option<PathBuf>,
     #[serde(default)]
     pub seed: u64,
+    /// Cores the scan may use (default: all this process may use): training, proposals
+    /// and the oracle workers are sized from it.
+    pub cpus: Option<usize>,
     pub workers: Option<usize>,
 }
 
@@ -121,6 +124,8 @@ pub struct Loaded {
     pub settings: ScanSettings,
     /// The `[oracle.config]` table, as TOML text for the plugin.
     pub oracle_config: String,
+    /// The cores the scan may use.
+    pub cpus: usize,
 }
 
 /// 1-based line of a byte offset.
@@ -234,11 +239,30 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         }
         None => None,
     };
+    let cpus = config.run.cpus.unwrap_or_else(scan_core::cpus::available);
+    if cpus == 0 {
+        bail!("{}: [run] cpus = 0: the scan needs at least one core", path.display());
+    }
+    let workers = config.run.workers.unwrap_or(cpus);
+    // Workers set beyond the cores found are the user's call (an oracle that mostly
+    // waits); beside an explicit budget they are a contradiction.
+    if workers > cpus && config.run.cpus.is_some() {
+        bail!(
+            "{}: [run] workers = {workers} is more than cpus = {cpus}: the oracle workers would share cores; \
+             lower workers, or raise cpus when the oracle mostly waits (a remote service, a disk)",
+            path.display()
+        );
+    }
+    if let Some(t) = scan.network.as_ref().and_then(|n| n.threads)
+        && t > cpus
+    {
+        bail!(
+            "{}: [scan.network] threads = {t} is more than [run] cpus = {cpus}",
+            path.display()
+        );
+    }
     let evaluator = EvaluatorOptions {
-        workers: config
-            .run
-            .workers
-            .unwrap_or_else(|| EvaluatorOptions::default().workers),
+        workers,
         chunk_size: config.oracle.chunk_size,
         timeout,
     };
@@ -259,6 +283,7 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         target,
         settings,
         oracle_config,
+        cpus,
     })
 }
 
@@ -416,6 +441,27 @@ max_oracle_calls = 200
 
     fn parse_str(text: &str) -> Result<Loaded> {
         parse(Path::new("test.toml"), text.to_string())
+    }
+
+    #[test]
+    fn one_cpu_budget_sizes_the_workers_and_bounds_the_training_threads() {
+        let with = |run: &str, extra: &str| {
+            GOOD.replace("workers = 2", run)
+                .replace("[stop]", &format!("{extra}\n[stop]"))
+        };
+        let l = parse_str(&with("cpus = 3", "")).unwrap();
+        assert_eq!((l.cpus, l.settings.evaluator.workers), (3, 3));
+        let l = parse_str(&with("", "")).unwrap();
+        assert_eq!(l.cpus, scan_core::cpus::available());
+        assert_eq!(l.settings.evaluator.workers, l.cpus);
+        let e = parse_str(&with("cpus = 2\nworkers = 4", "")).unwrap_err().to_string();
+        assert!(e.contains("workers = 4 is more than cpus = 2"), "{e}");
+        let e = parse_str(&with("cpus = 0", "")).unwrap_err().to_string();
+        assert!(e.contains("cpus = 0"), "{e}");
+        let e = parse_str(&with("cpus = 2", "[scan.network]\nthreads = 8"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("threads = 8 is more than [run] cpus = 2"), "{e}");
     }
 
     #[test]

@@ -19,6 +19,7 @@ const MUTABLE: &[&[&str]] = &[
     &["run", "name"],
     &["run", "output_dir"],
     &["run", "workers"],
+    &["run", "cpus"],
     &["oracle", "timeout_s"],
     &["oracle", "chunk_size"],
     &["oracle", "isolation"],
@@ -116,7 +117,7 @@ pub fn check_unchanged(dir: &Path, current: &str) -> Result<()> {
         bail!(
             "{}: {} changed since the run started ({} holds the original); they decide which \
              points the run evaluates, so the run cannot continue with them. Only [stop], \
-             run.workers, run.name, run.output_dir, oracle.timeout_s, oracle.chunk_size and \
+             run.workers, run.cpus, run.name, run.output_dir, oracle.timeout_s, oracle.chunk_size and \
              oracle.isolation may change; start a new run for the rest",
             dir.join("config.toml").display(),
             changed.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", "),

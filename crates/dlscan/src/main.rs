@@ -160,6 +160,7 @@ fn worker_command(plugin: &Path) -> Result<WorkerCommand> {
 
 /// The scanner for a loaded configuration, with its strategy and progress display.
 fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
+    scan_core::cpus::limit_threads(loaded.cpus);
     let mut settings = loaded.settings.clone();
     let factory: Arc<dyn OracleFactory> = match loaded.config.oracle.isolation {
         config::Isolation::Thread => Arc::new(PluginFactory {
@@ -196,10 +197,11 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
 fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: bool) -> Result<()> {
     let signal = watch_signals(scanner.stop_handle())?;
     eprintln!(
-        "dlscan: scanning {} parameters with `{}` on {} workers; results in {}",
+        "dlscan: scanning {} parameters with `{}` on {} workers ({} cores); results in {}",
         loaded.space.dim(),
         loaded.config.oracle.plugin,
         loaded.settings.evaluator.workers,
+        loaded.cpus,
         dir.display()
     );
     scanner.run()?;

@@ -39,12 +39,14 @@
 //! ```
 
 pub mod coverage;
+pub mod cpus;
 mod error;
 pub mod evaluator;
 mod guided;
 mod history;
 pub mod journal;
 pub mod regions;
+pub mod replay;
 mod run_dir;
 mod scanner;
 mod settings;

@@ -133,6 +133,9 @@ pub struct ScanOptions {
     pub threshold: Option<f64>,
     /// Link length of the regions the picks are balanced across.
     pub region_link: Option<f64>,
+    /// Points each surrogate update trains on at most (newest batch plus a stratified
+    /// replay sample of older points).
+    pub training_points: Option<usize>,
     /// Classifier strategies: balance the training sets with SMOTE (k neighbours).
     pub smote_k: Option<usize>,
     /// Learn where the oracle fails (once it has) and weigh candidates by P(success).
@@ -174,6 +177,7 @@ impl ScanOptions {
         flag("selection", self.selection.is_some(), guided);
         flag("threshold", self.threshold.is_some(), guided);
         flag("region_link", self.region_link.is_some(), guided);
+        flag("training_points", self.training_points.is_some(), guided);
         flag("learn_failures", self.learn_failures.is_some(), guided);
         flag(
             "smote_k",
@@ -228,6 +232,14 @@ impl ScanOptions {
                 ),
             ));
         }
+        if let Some(n) = guided.training_points
+            && n < batch
+        {
+            return Err(ScanError::setting(
+                "training_points",
+                format!("{n} is fewer than batch_size = {batch}: an update trains on at least the newest batch"),
+            ));
+        }
         if self.strategy == StrategyKind::MlpRegressor && self.regress.as_ref().is_some_and(Vec::is_empty) {
             return Err(ScanError::setting(
                 "regress",
@@ -266,6 +278,7 @@ impl ScanOptions {
             selection: self.selection.unwrap_or(base.selection),
             threshold: self.threshold.unwrap_or(base.threshold),
             region_link: self.region_link.or(base.region_link),
+            training_points: self.training_points.or(base.training_points),
         }
     }
 

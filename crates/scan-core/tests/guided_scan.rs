@@ -46,6 +46,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         selection,
         threshold: 0.5,
         region_link: None,
+        training_points: None,
     }
 }
 

@@ -14,7 +14,7 @@ mod settings;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, ArrayView2};
+use ndarray::{Array1, Array2, ArrayView2, Axis, CowArray, Ix2};
 use rand::RngExt;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
@@ -25,6 +25,7 @@ use crate::error::ScanError;
 use crate::evaluator::Status;
 use crate::history::History;
 use crate::regions::Regions;
+use crate::replay;
 use crate::strategy::{Origin, Proposal, ProposalReport, Strategy, uniform_points};
 use crate::surrogate::{Surrogate, TrainingSet};
 use select::{Scored, cell_of};
@@ -144,19 +145,40 @@ impl Guided {
         self
     }
 
-    /// Train the surrogate and, when the oracle has failed often enough, the failure model.
-    fn train(&mut self, history: &History, report: &mut ProposalReport) -> Result<bool, ScanError> {
+    /// Train the surrogate and, when the oracle has failed often enough, the failure model,
+    /// on the whole history or, beyond the training budget, on the newest points and a
+    /// replay sample of the older ones.
+    fn train(
+        &mut self,
+        history: &History,
+        report: &mut ProposalReport,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<bool, ScanError> {
         let t = Instant::now();
-        let d = history.dim();
-        let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
-        let outputs =
-            ArrayView2::from_shape((history.len(), history.n_outputs()), history.outputs()).expect("output rows");
-        let ok: Array1<bool> = history.status().iter().map(|s| *s == Status::Ok).collect();
-        let in_target = Array1::from(history.in_target().to_vec());
+        let (d, m) = (history.dim(), history.n_outputs());
+        let rows = self
+            .settings
+            .training_points
+            .and_then(|budget| replay::training_rows(history, budget, rng));
+        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let all_outputs = ArrayView2::from_shape((history.len(), m), history.outputs()).expect("output rows");
+        // The whole history is used in place; only a replay sample is copied.
+        let (unit, outputs): (CowArray<f64, Ix2>, CowArray<f64, Ix2>) = match &rows {
+            Some(rows) => (
+                all.select(Axis(0), rows).into(),
+                all_outputs.select(Axis(0), rows).into(),
+            ),
+            None => (all.into(), all_outputs.into()),
+        };
+        let row = |k: usize| rows.as_ref().map_or(k, |r| r[k]);
+        let ok: Array1<bool> = (0..unit.nrows())
+            .map(|k| history.status()[row(k)] == Status::Ok)
+            .collect();
+        let in_target: Array1<bool> = (0..unit.nrows()).map(|k| history.in_target()[row(k)]).collect();
         let data = TrainingSet {
-            unit,
+            unit: unit.view(),
             in_target: in_target.view(),
-            outputs,
+            outputs: outputs.view(),
             ok: ok.view(),
         };
         let info = self.surrogate.train(data)?;
@@ -346,7 +368,7 @@ impl Strategy for Guided {
     fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError> {
         let d = history.dim();
         let mut report = ProposalReport::default();
-        let with_failures = self.train(history, &mut report)?;
+        let with_failures = self.train(history, &mut report, rng)?;
 
         let t = Instant::now();
         let found = Found::new(history, self.settings.region_link, rng)?;

@@ -65,6 +65,7 @@ fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         selection,
         threshold: 0.5,
         region_link,
+        training_points: None,
     };
     Guided::new(Box::new(Flat), settings).unwrap()
 }
@@ -149,6 +150,7 @@ fn exploration_share_and_fill_up_are_random() {
         selection: Selection::Top,
         threshold: 0.5,
         region_link: None,
+        training_points: None,
     };
     let mut g = Guided::new(Box::new(Flat), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
