@@ -22,8 +22,11 @@ use crate::strategy::uniform_points;
 /// Bounds of the automatic local width (fractions of the box): below, steps would only
 /// duplicate points; above, they would no longer be local.
 pub(super) const AUTO_SIGMA_RANGE: (f64, f64) = (0.002, 0.1);
-/// Found points the automatic width is estimated from (a uniform subsample beyond).
+/// Found points the automatic width is estimated from (a uniform subsample beyond), and
+/// walk starts are drawn from.
 const AUTO_SIGMA_SAMPLE: usize = 20_000;
+/// Weighted points the VEGAS map adapts to at most (a uniform subsample beyond).
+const VEGAS_SAMPLE: usize = 50_000;
 /// The automatic width in median nearest-neighbour spacings of the in-target points.
 const SPACINGS: f64 = 1.0;
 /// Half of the automatic steps take the automatic width, the other half widths spread
@@ -112,23 +115,41 @@ const NEIGHBOURHOOD_SPACINGS: f64 = 2.0;
 /// Each found point's weight as a walk start: one over the found points (itself included)
 /// within [`NEIGHBOURHOOD_SPACINGS`] spacings. Walks then start evenly over the found
 /// part of the target set instead of in proportion to the points already there: a point
-/// found alone in a new region gets as many walks as a crowded patch elsewhere.
-pub(super) fn isolation(found: &Found, spacing: f64) -> Result<Vec<f64>, ScanError> {
+/// found alone in a new region gets as many walks as a crowded patch elsewhere. Points
+/// left out of the sample (beyond [`AUTO_SIGMA_SAMPLE`]) weigh 0.
+pub(super) fn isolation(found: &Found, spacing: f64, rng: &mut Xoshiro256PlusPlus) -> Result<Vec<f64>, ScanError> {
     let n = found.points.nrows();
     if n < 2 || !spacing.is_finite() {
         return Ok(vec![1.0; n]);
     }
-    let index = kd_tree(&found.points)?;
-    let radius = NEIGHBOURHOOD_SPACINGS * spacing;
-    (0..n)
+    // Beyond the sample size, walks start from a uniform sample of the found points, and
+    // the neighbours are counted within the sample at its own (wider) spacing: the cost
+    // stays bounded however many points are found.
+    let (rows, radius) = if n <= AUTO_SIGMA_SAMPLE {
+        ((0..n).collect::<Vec<_>>(), NEIGHBOURHOOD_SPACINGS * spacing)
+    } else {
+        let mut rows = rand::seq::index::sample(rng, n, AUTO_SIGMA_SAMPLE).into_vec();
+        rows.sort_unstable();
+        let d = found.points.ncols() as f64;
+        let wider = (n as f64 / AUTO_SIGMA_SAMPLE as f64).powf(1.0 / d);
+        (rows, NEIGHBOURHOOD_SPACINGS * spacing * wider)
+    };
+    let sample = found.points.select(Axis(0), &rows);
+    let index = kd_tree(&sample)?;
+    let weights: Vec<f64> = (0..rows.len())
         .into_par_iter()
         .map(|i| {
             index
-                .within_range(found.points.row(i), radius)
+                .within_range(sample.row(i), radius)
                 .map(|near| 1.0 / near.len().max(1) as f64)
                 .map_err(index_error)
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let mut all = vec![0.0; n];
+    for (&r, w) in rows.iter().zip(weights) {
+        all[r] = w;
+    }
+    Ok(all)
 }
 
 /// A Gaussian step of `width` from `base` (unit cube), written to `out`.
@@ -186,7 +207,7 @@ pub(super) fn draw(
     let mut local_sigma = None;
     let mut widths = Vec::new();
     let spacing = found.spacing;
-    let isolation = isolation(found, spacing)?;
+    let isolation = isolation(found, spacing, rng)?;
     if n_local > 0 && !found.ids.is_empty() {
         let unit = history.unit();
         let sigma = local_width(settings.local_sigma, spacing);
@@ -213,17 +234,27 @@ pub(super) fn draw(
     }
     let started = Instant::now();
     if n_vegas > 0 && history.len() >= 20 {
-        let unit = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
         let likelihood = history.likelihood();
-        let weights: Array1<f64> = (0..history.len())
-            .map(|i| match likelihood[i] {
-                l if l.is_finite() && l > 0.0 => l,
-                _ => f64::from(u8::from(history.in_target()[i])),
-            })
-            .collect();
+        let weight = |i: usize| match likelihood[i] {
+            l if l.is_finite() && l > 0.0 => l,
+            _ => f64::from(u8::from(history.in_target()[i])),
+        };
+        // Points of weight 0 do not move the map; of the others a uniform sample estimates
+        // the same weighted histogram at a cost independent of the history's size.
+        let mut rows: Vec<usize> = (0..history.len()).filter(|&i| weight(i) > 0.0).collect();
+        if rows.len() > VEGAS_SAMPLE {
+            rows = rand::seq::index::sample(rng, rows.len(), VEGAS_SAMPLE)
+                .into_iter()
+                .map(|k| rows[k])
+                .collect();
+            rows.sort_unstable();
+        }
+        let unit = all.select(Axis(0), &rows);
+        let weights: Array1<f64> = rows.iter().map(|&i| weight(i)).collect();
         if weights.iter().any(|w| *w > 0.0) {
             let mut map = AdaptiveMap::uniform(&vec![(0.0, 1.0); d], 100)?;
-            map.adapt_to_samples(unit, weights.view(), &TrainingParams::default())?;
+            map.adapt_to_samples(unit.view(), weights.view(), &TrainingParams::default())?;
             let mut jac = Array1::zeros(n_vegas);
             let mut tail = cand.slice_mut(ndarray::s![l - n_vegas.., ..]);
             map.sample_into(tail.view_mut(), jac.view_mut(), rng)?;

@@ -273,9 +273,14 @@ impl Guided {
         if n == 0 || found.ids.is_empty() {
             return Ok(Vec::new());
         }
-        let scores = self.score(&found.points, with_failures)?;
-        let mut hits: Vec<usize> = (0..found.ids.len())
-            .filter(|&p| scores[p] <= self.settings.threshold)
+        // The found points walks may start from (all, or a bounded sample of them).
+        let sampled: Vec<usize> = (0..found.ids.len()).filter(|&p| drawn.isolation[p] > 0.0).collect();
+        let scores = self.score(&found.points.select(Axis(0), &sampled), with_failures)?;
+        let mut hits: Vec<usize> = sampled
+            .iter()
+            .zip(scores)
+            .filter(|(_, s)| *s <= self.settings.threshold)
+            .map(|(p, _)| *p)
             .collect();
         hits.sort_by(|&a, &b| drawn.isolation[b].total_cmp(&drawn.isolation[a]).then(a.cmp(&b)));
         let d = found.points.ncols();
