@@ -95,7 +95,7 @@ fn main() {
         ..ScanOptions::default()
     };
     scan_core::cpus::limit_threads(scan_core::cpus::available());
-    println!("history,seconds_step,seconds_training,seconds_proposals,seconds_vegas,peak_mib");
+    println!("stored_points,seconds_step,seconds_training,seconds_proposals,seconds_vegas,peak_mib");
     for n in sizes {
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
         let mut h = history(n, &mut rng);
@@ -130,8 +130,7 @@ fn main() {
         let step = t.elapsed().as_secs_f64();
         let r = &p.report;
         println!(
-            "{},{step:.2},{:.2},{:.2},{:.2},{:.0}",
-            h.len(),
+            "{n},{step:.2},{:.2},{:.2},{:.2},{:.0}",
             r.seconds_training,
             r.seconds_prediction,
             r.seconds_vegas,

@@ -41,13 +41,40 @@ fn euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
         .sqrt()
 }
 
+/// Dimensions up to which nearest-neighbour queries use kiddo's k-d tree (one type per
+/// dimension); beyond, linfa-nn's. kiddo answers the scanner's batched queries many times
+/// faster (10^6 queries against 5·10^5 points near a 5-D shell: 1.6 s against 45 s).
+const KIDDO_MAX_DIM: usize = 16;
+
 /// Distance from each row of `queries` to its `k`-th nearest row of `points` (infinite
 /// when there is none).
 fn kth_distances(points: ArrayView2<f64>, queries: ArrayView2<f64>, k: usize) -> Result<Vec<f64>, ScanError> {
+    kth_distances_within(points, queries, k, f64::INFINITY)
+}
+
+/// [`kth_distances`], infinite beyond `max`. A bound makes the queries far from every
+/// point cheap: without it, a query at the centre of a spherical shell of points visits
+/// nearly all of them.
+fn kth_distances_within(
+    points: ArrayView2<f64>,
+    queries: ArrayView2<f64>,
+    k: usize,
+    max: f64,
+) -> Result<Vec<f64>, ScanError> {
     use rayon::prelude::*;
-    if points.nrows() == 0 {
+    if points.nrows() == 0 || k == 0 {
         return Ok(vec![f64::INFINITY; queries.nrows()]);
     }
+    macro_rules! by_dimension {
+        ($($d:literal)*) => {
+            match points.ncols() {
+                $($d => return Ok(kiddo_kth::<$d>(points, queries, k, max)),)*
+                _ => {}
+            }
+        };
+    }
+    by_dimension!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16);
+    debug_assert!(points.ncols() > KIDDO_MAX_DIM);
     let owned = points.to_owned();
     let index = kd_tree(&owned)?;
     (0..queries.nrows())
@@ -55,9 +82,54 @@ fn kth_distances(points: ArrayView2<f64>, queries: ArrayView2<f64>, k: usize) ->
         .map(|i| {
             let q = queries.row(i);
             let found = index.k_nearest(q, k).map_err(index_error)?;
-            Ok(found.get(k - 1).map_or(f64::INFINITY, |(p, _)| euclidean(p.view(), q)))
+            let d = found.get(k - 1).map_or(f64::INFINITY, |(p, _)| euclidean(p.view(), q));
+            Ok(if d <= max { d } else { f64::INFINITY })
         })
         .collect()
+}
+
+/// [`kth_distances_within`] with kiddo's k-d tree in `D` dimensions.
+fn kiddo_kth<const D: usize>(points: ArrayView2<f64>, queries: ArrayView2<f64>, k: usize, max: f64) -> Vec<f64> {
+    use kiddo::{ImmutableKdTree, SquaredEuclidean};
+    use rayon::prelude::*;
+    let fixed = |row: ArrayView1<f64>| -> [f64; D] {
+        let mut a = [0.0; D];
+        for (x, v) in a.iter_mut().zip(row.iter()) {
+            *x = *v;
+        }
+        a
+    };
+    let rows: Vec<[f64; D]> = points.rows().into_iter().map(fixed).collect();
+    let tree: ImmutableKdTree<f64, D> = ImmutableKdTree::new_from_slice(&rows);
+    let k = std::num::NonZero::new(k).expect("k >= 1");
+    (0..queries.nrows())
+        .into_par_iter()
+        .map(|i| {
+            let q = fixed(queries.row(i));
+            let kth = if max.is_finite() {
+                tree.nearest_n_within::<SquaredEuclidean>(&q, max * max, k, true)
+                    .get(k.get() - 1)
+                    .map(|n| n.distance)
+            } else if k.get() == 1 {
+                Some(tree.nearest_one::<SquaredEuclidean>(&q).distance)
+            } else {
+                tree.nearest_n::<SquaredEuclidean>(&q, k)
+                    .get(k.get() - 1)
+                    .map(|n| n.distance)
+            };
+            kth.map_or(f64::INFINITY, f64::sqrt)
+        })
+        .collect()
+}
+
+/// Distance from each row of `queries` to its nearest row of `points` when at most `max`,
+/// else infinite.
+pub fn nearest_distances_within(
+    points: ArrayView2<f64>,
+    queries: ArrayView2<f64>,
+    max: f64,
+) -> Result<Vec<f64>, ScanError> {
+    kth_distances_within(points, queries, 1, max)
 }
 
 /// Distance from each row of `queries` to its nearest row of `points` (infinite when
@@ -138,6 +210,44 @@ mod tests {
     use super::*;
     use ndarray::array;
     use rand::SeedableRng;
+
+    #[test]
+    fn nearest_distances_agree_with_brute_force_in_few_and_many_dimensions() {
+        use rand::RngExt;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(8);
+        for d in [1, 3, 5, 16, 17, 24] {
+            // 400 points, a quarter of them one repeated position.
+            let points = Array2::from_shape_fn((400, d), |(i, _)| if i % 4 == 0 { 0.5 } else { rng.random() });
+            let queries = Array2::from_shape_fn((50, d), |_| rng.random::<f64>());
+            let brute = |q: ArrayView1<f64>, k: usize| {
+                let mut all: Vec<f64> = points.rows().into_iter().map(|p| euclidean(p, q)).collect();
+                all.sort_by(f64::total_cmp);
+                all[k - 1]
+            };
+            for k in [1, 2] {
+                let fast = kth_distances(points.view(), queries.view(), k).unwrap();
+                for (q, f) in queries.rows().into_iter().zip(&fast) {
+                    assert!(
+                        (f - brute(q, k)).abs() < 1e-12,
+                        "d = {d}, k = {k}: {f} vs {}",
+                        brute(q, k)
+                    );
+                }
+            }
+            let bounded = kth_distances_within(points.view(), queries.view(), 1, 0.3).unwrap();
+            for (q, b) in queries.rows().into_iter().zip(&bounded) {
+                let exact = brute(q, 1);
+                if exact < 0.3 - 1e-9 {
+                    assert!((b - exact).abs() < 1e-12, "d = {d}: {b} vs {exact}");
+                } else if exact > 0.3 + 1e-9 {
+                    assert_eq!(*b, f64::INFINITY, "d = {d}: {exact}");
+                }
+            }
+            // Among the points themselves the repeated position is its own second nearest.
+            let second = kth_distances(points.view(), points.view(), 2).unwrap();
+            assert_eq!(second[0], 0.0, "d = {d}");
+        }
+    }
 
     #[test]
     fn recall_counts_reference_points_within_each_radius() {

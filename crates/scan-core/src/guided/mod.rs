@@ -20,7 +20,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 pub use settings::{AutoSigma, Exploration, GuidedSettings, LocalSigma, Selection};
 
-use crate::coverage::nearest_distances;
+use crate::coverage::{nearest_distances, nearest_distances_within};
 use crate::error::ScanError;
 use crate::evaluator::Status;
 use crate::history::History;
@@ -221,7 +221,16 @@ impl Guided {
             (0..scores.len()).partition(|&i| scores[i] > self.settings.threshold);
         let selection = self.settings.selection;
         let distance = match selection {
-            Selection::Even => nearest_distances(found.points.view(), cand.view())?,
+            // Even picks count no distance beyond the reach, and the reach never exceeds
+            // the widest local step or the spacing (see `reach`): farther is as good as
+            // infinite, and much cheaper to find.
+            Selection::Even => {
+                let bound = match drawn.spacing {
+                    s if s.is_finite() => s.max(candidates::AUTO_SIGMA_RANGE.1),
+                    _ => f64::INFINITY,
+                };
+                nearest_distances_within(found.points.view(), cand.view(), bound)?
+            }
             _ => Vec::new(),
         };
         let reach = reach(&distance, &survivors, drawn);

@@ -125,9 +125,11 @@ impl PartialOrd for Entry {
 }
 
 /// Greedy farthest-point picks: `k` of `group`, each the candidate whose distance to the
-/// nearest found point or earlier pick (capped at the reach), times its score, is largest. Distances only shrink
-/// as picks are added, so a stale key is an upper bound: a popped entry is brought up to
-/// date against the picks made since and pushed back unless it still leads.
+/// nearest found point or earlier pick (capped at the reach), times its score, is largest.
+/// Distances only shrink as picks are added, so a stale key is an upper bound: a popped
+/// entry is brought up to date against the picks made since and pushed back unless it still
+/// leads. Only picks within the cap can shorten a distance, so the update looks at the picks
+/// in the neighbouring cells of a grid of that side ([`PickGrid`]).
 fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
     let dist2 = |a: usize, b: usize| -> f64 {
         s.cand
@@ -150,16 +152,18 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
         })
         .collect();
     let mut picks: Vec<usize> = Vec::with_capacity(k);
+    let mut grid = PickGrid::new(far);
     while picks.len() < k {
         let Some(top) = heap.pop() else { break };
         if top.seen == picks.len() {
+            grid.insert(picks.len(), s.cand.row(top.candidate));
             picks.push(top.candidate);
             continue;
         }
         let d = nearest.get_mut(&top.candidate).expect("a candidate of the group");
-        for &p in &picks[top.seen..] {
-            *d = d.min(dist2(top.candidate, p).sqrt());
-        }
+        grid.near(s.cand.row(top.candidate), top.seen, |position| {
+            *d = d.min(dist2(top.candidate, picks[position]).sqrt());
+        });
         heap.push(Entry {
             key: *d * s.scores[top.candidate].max(0.0).powi(SCORE_POWER),
             candidate: top.candidate,
@@ -167,4 +171,58 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
         });
     }
     picks
+}
+
+/// Coordinates of a point that [`PickGrid`] hashes: enough to sort picks into few cells
+/// per neighbourhood, few enough that a neighbourhood is 3^4 = 81 cells.
+const GRID_AXES: usize = 4;
+
+/// The picks made so far, by grid cell of side `side` over their first [`GRID_AXES`]
+/// coordinates. A pick closer than `side` to a point lies in the point's cell or a
+/// neighbouring one.
+struct PickGrid {
+    side: f64,
+    cells: HashMap<[i64; GRID_AXES], Vec<usize>>,
+}
+
+impl PickGrid {
+    fn new(side: f64) -> Self {
+        PickGrid {
+            side,
+            cells: HashMap::new(),
+        }
+    }
+
+    fn cell(&self, point: ArrayView1<f64>) -> [i64; GRID_AXES] {
+        let mut c = [0; GRID_AXES];
+        for (slot, v) in c.iter_mut().zip(point.iter()) {
+            *slot = (v / self.side).floor() as i64;
+        }
+        c
+    }
+
+    /// Record pick number `position` at `point`.
+    fn insert(&mut self, position: usize, point: ArrayView1<f64>) {
+        let c = self.cell(point);
+        self.cells.entry(c).or_default().push(position);
+    }
+
+    /// Call `visit` with every pick number from `since` on in the cells around `point`.
+    fn near(&self, point: ArrayView1<f64>, since: usize, mut visit: impl FnMut(usize)) {
+        let centre = self.cell(point);
+        let axes = point.len().min(GRID_AXES);
+        for offset in 0..3usize.pow(axes as u32) {
+            let mut c = centre;
+            let mut rest = offset;
+            for slot in c.iter_mut().take(axes) {
+                *slot += (rest % 3) as i64 - 1;
+                rest /= 3;
+            }
+            if let Some(positions) = self.cells.get(&c) {
+                // Positions are stored in increasing order.
+                let from = positions.partition_point(|&p| p < since);
+                positions[from..].iter().for_each(|&p| visit(p));
+            }
+        }
+    }
 }
