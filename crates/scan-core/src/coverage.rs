@@ -61,9 +61,23 @@ fn kth_distances_within(
     k: usize,
     max: f64,
 ) -> Result<Vec<f64>, ScanError> {
+    Ok(kth_neighbours(points, queries, k, max)?
+        .into_iter()
+        .map(|n| n.map_or(f64::INFINITY, |(d, _)| d))
+        .collect())
+}
+
+/// Each query's `k`-th nearest row of `points` within `max` (inclusive; unbounded when
+/// infinite): its distance and row index, or `None`.
+fn kth_neighbours(
+    points: ArrayView2<f64>,
+    queries: ArrayView2<f64>,
+    k: usize,
+    max: f64,
+) -> Result<Vec<Option<(f64, usize)>>, ScanError> {
     use rayon::prelude::*;
     if points.nrows() == 0 || k == 0 {
-        return Ok(vec![f64::INFINITY; queries.nrows()]);
+        return Ok(vec![None; queries.nrows()]);
     }
     macro_rules! by_dimension {
         ($($d:literal)*) => {
@@ -82,14 +96,21 @@ fn kth_distances_within(
         .map(|i| {
             let q = queries.row(i);
             let found = index.k_nearest(q, k).map_err(index_error)?;
-            let d = found.get(k - 1).map_or(f64::INFINITY, |(p, _)| euclidean(p.view(), q));
-            Ok(if d <= max { d } else { f64::INFINITY })
+            Ok(found
+                .get(k - 1)
+                .map(|(p, j)| (euclidean(p.view(), q), *j))
+                .filter(|(d, _)| *d <= max))
         })
         .collect()
 }
 
-/// [`kth_distances_within`] with kiddo's k-d tree in `D` dimensions.
-fn kiddo_kth<const D: usize>(points: ArrayView2<f64>, queries: ArrayView2<f64>, k: usize, max: f64) -> Vec<f64> {
+/// [`kth_neighbours`] with kiddo's k-d tree in `D` dimensions.
+fn kiddo_kth<const D: usize>(
+    points: ArrayView2<f64>,
+    queries: ArrayView2<f64>,
+    k: usize,
+    max: f64,
+) -> Vec<Option<(f64, usize)>> {
     use kiddo::{ImmutableKdTree, SquaredEuclidean};
     use rayon::prelude::*;
     let fixed = |row: ArrayView1<f64>| -> [f64; D] {
@@ -109,17 +130,30 @@ fn kiddo_kth<const D: usize>(points: ArrayView2<f64>, queries: ArrayView2<f64>, 
             let kth = if max.is_finite() {
                 tree.nearest_n_within::<SquaredEuclidean>(&q, max * max, k, true)
                     .get(k.get() - 1)
-                    .map(|n| n.distance)
+                    .map(|n| (n.distance, n.item))
             } else if k.get() == 1 {
-                Some(tree.nearest_one::<SquaredEuclidean>(&q).distance)
+                let n = tree.nearest_one::<SquaredEuclidean>(&q);
+                Some((n.distance, n.item))
             } else {
                 tree.nearest_n::<SquaredEuclidean>(&q, k)
                     .get(k.get() - 1)
-                    .map(|n| n.distance)
+                    .map(|n| (n.distance, n.item))
             };
-            kth.map_or(f64::INFINITY, f64::sqrt)
+            kth.map(|(d2, item)| (d2.sqrt(), item as usize))
         })
         .collect()
+}
+
+/// Each query's nearest row of `points` within `max` (inclusive), or `None`.
+pub fn nearest_rows_within(
+    points: ArrayView2<f64>,
+    queries: ArrayView2<f64>,
+    max: f64,
+) -> Result<Vec<Option<usize>>, ScanError> {
+    Ok(kth_neighbours(points, queries, 1, max)?
+        .into_iter()
+        .map(|n| n.map(|(_, j)| j))
+        .collect())
 }
 
 /// Distance from each row of `queries` to its nearest row of `points` when at most `max`,

@@ -7,69 +7,154 @@
 //! linkage (points closer than a link length belong to one region) and handing each
 //! iteration's picks to the emptiest regions first turns the per-region counts into a
 //! controlled quantity instead of an accident of training.
+//!
+//! The grouping grows with the scan: [`Regions::extend`] links each new point to the points
+//! within the link length (found through a grid of cells of that side) by union–find, so an
+//! iteration costs time in proportion to its new points and their neighbours, and memory in
+//! proportion to the points, never to the pairs of them. Single-linkage regions do not
+//! depend on the order the points come in: the grouping grown batch by batch is the one
+//! built at once.
 
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
 
-use ndarray::{Array2, ArrayView2};
-use rayon::prelude::*;
+use ndarray::{ArrayView1, ArrayView2};
 
-use crate::coverage::{index_error, kd_tree};
+use crate::coverage::nearest_rows_within;
 use crate::error::ScanError;
 
-/// Single-linkage regions of a set of points.
+/// Coordinates the neighbour grid hashes: a neighbourhood is 3^4 = 81 cells at most; in
+/// more dimensions the cells are slabs, and the exact distance decides.
+const GRID_AXES: usize = 4;
+
+type Cell = [i64; GRID_AXES];
+
+/// Single-linkage regions of a growing set of points.
 #[derive(Debug, Clone)]
 pub struct Regions {
-    points: Array2<f64>,
-    /// Region of each point, numbered 0..count.
+    dim: usize,
+    /// The points, row after row.
+    points: Vec<f64>,
+    link: f64,
+    parent: Vec<usize>,
+    /// Points per grid cell of side `link`.
+    cells: HashMap<Cell, Vec<usize>>,
+    /// Region of each point, numbered 0..count in order of each region's first point.
     label: Vec<usize>,
     /// Points in each region.
     size: Vec<usize>,
-    link: f64,
 }
 
 impl Regions {
     /// Groups `points` (rows) into regions: two points closer than `link` share one.
     pub fn new(points: ArrayView2<f64>, link: f64) -> Result<Self, ScanError> {
-        let n = points.nrows();
-        let points = points.to_owned();
-        let mut parent: Vec<usize> = (0..n).collect();
-        if n > 0 {
-            let index = kd_tree(&points)?;
-            let close: Vec<Vec<usize>> = (0..n)
-                .into_par_iter()
-                .map(|i| {
-                    index
-                        .within_range(points.row(i), link)
-                        .map(|found| found.into_iter().map(|(_, j)| j).filter(|&j| j > i).collect())
-                        .map_err(index_error)
-                })
-                .collect::<Result<_, _>>()?;
-            for (i, js) in close.iter().enumerate() {
-                for &j in js {
-                    union(&mut parent, i, j);
-                }
-            }
-        }
-        // Number the regions in order of their first point, so labels are reproducible.
-        let mut number = vec![usize::MAX; n];
-        let mut label = vec![0; n];
-        let mut size = Vec::new();
-        for i in 0..n {
-            let root = find(&mut parent, i);
-            if number[root] == usize::MAX {
-                number[root] = size.len();
-                size.push(0);
-            }
-            label[i] = number[root];
-            size[label[i]] += 1;
-        }
-        Ok(Regions {
-            points,
-            label,
-            size,
+        let mut regions = Regions {
+            dim: points.ncols(),
+            points: Vec::new(),
             link,
-        })
+            parent: Vec::new(),
+            cells: HashMap::new(),
+            label: Vec::new(),
+            size: Vec::new(),
+        };
+        regions.extend(points)?;
+        Ok(regions)
+    }
+
+    /// Add `points` (rows), linking each to every earlier point within the link length.
+    pub fn extend(&mut self, points: ArrayView2<f64>) -> Result<(), ScanError> {
+        if points.ncols() != self.dim {
+            return Err(ScanError::Training(format!(
+                "regions of {}-dimensional points cannot take {}-dimensional ones",
+                self.dim,
+                points.ncols()
+            )));
+        }
+        let link2 = self.link * self.link;
+        for row in points.rows() {
+            let i = self.parent.len();
+            self.parent.push(i);
+            self.points.extend(row.iter());
+            let centre = self.cell(row);
+            let mut close = Vec::new();
+            self.around(centre, |j| {
+                let d2: f64 = self.row(j).iter().zip(row.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
+                if d2 <= link2 {
+                    close.push(j);
+                }
+            });
+            for j in close {
+                union(&mut self.parent, i, j);
+            }
+            self.cells.entry(centre).or_default().push(i);
+        }
+        self.relabel();
+        Ok(())
+    }
+
+    fn row(&self, i: usize) -> &[f64] {
+        &self.points[i * self.dim..(i + 1) * self.dim]
+    }
+
+    fn cell(&self, point: ArrayView1<f64>) -> Cell {
+        let mut c = [0; GRID_AXES];
+        for (slot, v) in c.iter_mut().zip(point.iter()) {
+            *slot = (v / self.link).floor() as i64;
+        }
+        c
+    }
+
+    /// Call `visit` with every point in `centre` and the cells around it.
+    fn around(&self, centre: Cell, mut visit: impl FnMut(usize)) {
+        let axes = self.dim.min(GRID_AXES);
+        for offset in 0..3usize.pow(axes as u32) {
+            let mut c = centre;
+            let mut rest = offset;
+            for slot in c.iter_mut().take(axes) {
+                *slot += (rest % 3) as i64 - 1;
+                rest /= 3;
+            }
+            if let Some(members) = self.cells.get(&c) {
+                members.iter().for_each(|&j| visit(j));
+            }
+        }
+    }
+
+    /// Number the regions in order of their first point, so labels are reproducible.
+    fn relabel(&mut self) {
+        let n = self.parent.len();
+        let mut number = vec![usize::MAX; n];
+        self.label = vec![0; n];
+        self.size.clear();
+        for i in 0..n {
+            let root = find(&mut self.parent, i);
+            if number[root] == usize::MAX {
+                number[root] = self.size.len();
+                self.size.push(0);
+            }
+            self.label[i] = number[root];
+            self.size[self.label[i]] += 1;
+        }
+    }
+
+    /// Number of points grouped.
+    pub fn len(&self) -> usize {
+        self.parent.len()
+    }
+
+    /// Whether no point is grouped.
+    pub fn is_empty(&self) -> bool {
+        self.parent.is_empty()
+    }
+
+    /// Point `i`, as given.
+    pub fn point(&self, i: usize) -> &[f64] {
+        self.row(i)
+    }
+
+    /// The link length.
+    pub fn link(&self) -> f64 {
+        self.link
     }
 
     /// Number of regions.
@@ -90,20 +175,14 @@ impl Regions {
     /// The region of each query row: that of its nearest point when closer than the link
     /// length, `None` (a region not found yet) otherwise.
     pub fn assign(&self, queries: ArrayView2<f64>) -> Result<Vec<Option<usize>>, ScanError> {
-        if self.points.nrows() == 0 {
+        if self.is_empty() {
             return Ok(vec![None; queries.nrows()]);
         }
-        let index = kd_tree(&self.points)?;
-        (0..queries.nrows())
-            .into_par_iter()
-            .map(|q| {
-                let nearest = index.k_nearest(queries.row(q), 1).map_err(index_error)?;
-                Ok(nearest.first().and_then(|(p, j)| {
-                    let d2: f64 = p.iter().zip(queries.row(q)).map(|(a, b)| (a - b) * (a - b)).sum();
-                    (d2 <= self.link * self.link).then_some(self.label[*j])
-                }))
-            })
-            .collect()
+        let points = ArrayView2::from_shape((self.len(), self.dim), &self.points).expect("rows of dim");
+        Ok(nearest_rows_within(points, queries, self.link)?
+            .into_iter()
+            .map(|nearest| nearest.map(|j| self.label[j]))
+            .collect())
     }
 }
 
@@ -147,7 +226,69 @@ pub fn fill_evenly(held: &[usize], available: &[usize], total: usize) -> Vec<usi
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ndarray::array;
+    use ndarray::{Array2, array};
+    use proptest::prelude::*;
+
+    /// Single linkage by comparing every pair: what the grid and the batches must agree with.
+    fn brute_labels(points: &Array2<f64>, link: f64) -> Vec<usize> {
+        let n = points.nrows();
+        let mut parent: Vec<usize> = (0..n).collect();
+        for i in 0..n {
+            for j in 0..i {
+                let d2: f64 = points
+                    .row(i)
+                    .iter()
+                    .zip(points.row(j))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                if d2 <= link * link {
+                    union(&mut parent, i, j);
+                }
+            }
+        }
+        let mut number = vec![usize::MAX; n];
+        let mut next = 0;
+        (0..n)
+            .map(|i| {
+                let root = find(&mut parent, i);
+                if number[root] == usize::MAX {
+                    number[root] = next;
+                    next += 1;
+                }
+                number[root]
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        #[test]
+        fn grown_batch_by_batch_the_regions_are_those_built_at_once(
+            dim in 1usize..7,
+            n in 1usize..150,
+            link in 0.02f64..0.4,
+            cuts in proptest::collection::vec(0.0f64..1.0, 0..4),
+            seed in any::<u64>(),
+        ) {
+            use rand::{RngExt, SeedableRng};
+            let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+            // Clumps and strays: half the points near a few centres.
+            let centres = Array2::from_shape_fn((3, dim), |_| rng.random::<f64>());
+            let points = Array2::from_shape_fn((n, dim), |(i, c)| {
+                if i % 2 == 0 { centres[[i % 3, c]] + 0.05 * (rng.random::<f64>() - 0.5) } else { rng.random() }
+            });
+            let whole = Regions::new(points.view(), link).unwrap();
+            let mut bounds: Vec<usize> = cuts.iter().map(|c| (c * n as f64) as usize).collect();
+            bounds.sort_unstable();
+            let mut grown = Regions::new(points.slice(ndarray::s![..bounds.first().copied().unwrap_or(n), ..]), link).unwrap();
+            for w in bounds.windows(2).map(|w| (w[0], w[1])).chain(bounds.last().map(|&b| (b, n))) {
+                grown.extend(points.slice(ndarray::s![w.0..w.1, ..])).unwrap();
+            }
+            prop_assert_eq!(grown.labels(), whole.labels());
+            prop_assert_eq!(grown.sizes(), whole.sizes());
+            prop_assert_eq!(whole.labels(), &brute_labels(&points, link)[..]);
+        }
+    }
 
     #[test]
     fn chains_closer_than_the_link_form_one_region() {

@@ -240,14 +240,24 @@ pub(super) fn draw(
             l if l.is_finite() && l > 0.0 => l,
             _ => f64::from(u8::from(history.in_target()[i])),
         };
-        // Points of weight 0 do not move the map; of the others a uniform sample estimates
-        // the same weighted histogram at a cost independent of the history's size.
-        let mut rows: Vec<usize> = (0..history.len()).filter(|&i| weight(i) > 0.0).collect();
+        // Beyond the sample size, the map adapts to a uniform sample of the weighted points
+        // (they estimate the same weighted histogram) and as many of the rest: a cost
+        // independent of the history's size.
+        let mut rows: Vec<usize> = (0..history.len()).collect();
         if rows.len() > VEGAS_SAMPLE {
-            rows = rand::seq::index::sample(rng, rows.len(), VEGAS_SAMPLE)
-                .into_iter()
-                .map(|k| rows[k])
-                .collect();
+            let (weighted, rest): (Vec<usize>, Vec<usize>) = rows.into_iter().partition(|&i| weight(i) > 0.0);
+            let mut sample = |from: Vec<usize>, k: usize| -> Vec<usize> {
+                if from.len() <= k {
+                    return from;
+                }
+                rand::seq::index::sample(rng, from.len(), k)
+                    .into_iter()
+                    .map(|j| from[j])
+                    .collect()
+            };
+            rows = sample(weighted, VEGAS_SAMPLE / 2);
+            let room = VEGAS_SAMPLE - rows.len();
+            rows.extend(sample(rest, room));
             rows.sort_unstable();
         }
         let unit = all.select(Axis(0), &rows);

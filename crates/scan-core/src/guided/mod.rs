@@ -70,7 +70,14 @@ pub(super) struct Found {
 }
 
 impl Found {
-    fn new(history: &History, region_link: Option<f64>, rng: &mut Xoshiro256PlusPlus) -> Result<Self, ScanError> {
+    /// The found points of `history`; with a link length, their regions, grown from
+    /// `earlier` (the regions of an earlier call) when those hold a prefix of the points.
+    fn new(
+        history: &History,
+        region_link: Option<f64>,
+        earlier: Option<Regions>,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<Self, ScanError> {
         let ids: Vec<usize> = (0..history.len()).filter(|&i| history.in_target()[i]).collect();
         let d = history.dim();
         let rows: Vec<f64> = ids
@@ -88,7 +95,19 @@ impl Found {
                 spacing,
             });
         };
-        let regions = Regions::new(points.view(), link)?;
+        // The found points only grow at the end (the history is appended to in id order).
+        let grows = |r: &Regions| {
+            r.link() == link
+                && r.len() <= points.nrows()
+                && (r.is_empty() || r.point(r.len() - 1) == points.row(r.len() - 1).as_slice().expect("rows"))
+        };
+        let regions = match earlier {
+            Some(mut r) if grows(&r) => {
+                r.extend(points.slice(ndarray::s![r.len().., ..]))?;
+                r
+            }
+            _ => Regions::new(points.view(), link)?,
+        };
         let mut members = vec![Vec::new(); regions.count()];
         for (p, r) in regions.labels().iter().enumerate() {
             members[*r].push(p);
@@ -110,6 +129,8 @@ pub struct Guided {
     failure_model: Option<Box<dyn Surrogate>>,
     settings: GuidedSettings,
     name: String,
+    /// The regions of the found points at the last proposal, grown at the next.
+    regions: Option<Regions>,
 }
 
 impl std::fmt::Debug for Guided {
@@ -135,6 +156,7 @@ impl Guided {
             failure_model: None,
             settings,
             name,
+            regions: None,
         })
     }
 
@@ -385,7 +407,7 @@ impl Strategy for Guided {
         let with_failures = self.train(history, &mut report, rng)?;
 
         let t = Instant::now();
-        let found = Found::new(history, self.settings.region_link, rng)?;
+        let found = Found::new(history, self.settings.region_link, self.regions.take(), rng)?;
         let mut drawn = candidates::draw(&self.settings, history, &found, rng)?;
         report.seconds_vegas = drawn.seconds_vegas;
         report.local_sigma = drawn.local_sigma;
@@ -432,6 +454,7 @@ impl Strategy for Guided {
         let fill = n - origin.len();
         unit_out.extend(uniform_points(d, fill, rng));
         origin.extend(std::iter::repeat_n(Origin::Random, fill));
+        self.regions = found.regions;
         Ok(Proposal {
             unit: unit_out,
             origin,

@@ -366,7 +366,7 @@ fn walks_start_evenly_over_the_found_part_of_the_target_set() {
         ..GuidedSettings::defaults(40)
     };
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(9);
-    let found = Found::new(&h, None, &mut rng).unwrap();
+    let found = Found::new(&h, None, None, &mut rng).unwrap();
     let drawn = candidates::draw(&settings, &h, &found, &mut rng).unwrap();
     assert_eq!(drawn.widths.len(), 2000);
     let lone = (drawn.uniform..drawn.uniform + drawn.widths.len())
