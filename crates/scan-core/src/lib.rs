@@ -38,6 +38,7 @@
 //! assert!((summary.efficiency - std::f64::consts::PI / 16.0).abs() < 0.03);
 //! ```
 
+mod cell_grid;
 pub mod coverage;
 pub mod cpus;
 mod error;

@@ -16,18 +16,13 @@
 //! built at once.
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
-use ndarray::{ArrayView1, ArrayView2};
+use ndarray::ArrayView2;
 
+use crate::cell_grid::CellGrid;
 use crate::coverage::nearest_rows_within;
 use crate::error::ScanError;
-
-/// Coordinates the neighbour grid hashes: a neighbourhood is 3^4 = 81 cells at most; in
-/// more dimensions the cells are slabs, and the exact distance decides.
-const GRID_AXES: usize = 4;
-
-type Cell = [i64; GRID_AXES];
 
 /// Single-linkage regions of a growing set of points.
 #[derive(Debug, Clone)]
@@ -37,8 +32,8 @@ pub struct Regions {
     points: Vec<f64>,
     link: f64,
     parent: Vec<usize>,
-    /// Points per grid cell of side `link`.
-    cells: HashMap<Cell, Vec<usize>>,
+    /// The points by grid cell of side `link`.
+    grid: CellGrid,
     /// Region of each point, numbered 0..count in order of each region's first point.
     label: Vec<usize>,
     /// Points in each region.
@@ -53,7 +48,7 @@ impl Regions {
             points: Vec::new(),
             link,
             parent: Vec::new(),
-            cells: HashMap::new(),
+            grid: CellGrid::new(link),
             label: Vec::new(),
             size: Vec::new(),
         };
@@ -75,9 +70,8 @@ impl Regions {
             let i = self.parent.len();
             self.parent.push(i);
             self.points.extend(row.iter());
-            let centre = self.cell(row);
             let mut close = Vec::new();
-            self.around(centre, |j| {
+            self.grid.near(row, 0, |j| {
                 let d2: f64 = self.row(j).iter().zip(row.iter()).map(|(a, b)| (a - b) * (a - b)).sum();
                 if d2 <= link2 {
                     close.push(j);
@@ -86,7 +80,7 @@ impl Regions {
             for j in close {
                 union(&mut self.parent, i, j);
             }
-            self.cells.entry(centre).or_default().push(i);
+            self.grid.insert(i, row);
         }
         self.relabel();
         Ok(())
@@ -94,30 +88,6 @@ impl Regions {
 
     fn row(&self, i: usize) -> &[f64] {
         &self.points[i * self.dim..(i + 1) * self.dim]
-    }
-
-    fn cell(&self, point: ArrayView1<f64>) -> Cell {
-        let mut c = [0; GRID_AXES];
-        for (slot, v) in c.iter_mut().zip(point.iter()) {
-            *slot = (v / self.link).floor() as i64;
-        }
-        c
-    }
-
-    /// Call `visit` with every point in `centre` and the cells around it.
-    fn around(&self, centre: Cell, mut visit: impl FnMut(usize)) {
-        let axes = self.dim.min(GRID_AXES);
-        for offset in 0..3usize.pow(axes as u32) {
-            let mut c = centre;
-            let mut rest = offset;
-            for slot in c.iter_mut().take(axes) {
-                *slot += (rest % 3) as i64 - 1;
-                rest /= 3;
-            }
-            if let Some(members) = self.cells.get(&c) {
-                members.iter().for_each(|&j| visit(j));
-            }
-        }
     }
 
     /// Number the regions in order of their first point, so labels are reproducible.

@@ -33,7 +33,7 @@ const SPACINGS: f64 = 1.0;
 /// log-uniformly over this many halvings below it: a thin target set (a shell in many
 /// dimensions) is left by nearly every step of the full width, and the narrower ones keep
 /// candidates inside it. Even selection still prefers the farther of the survivors.
-pub(super) const AUTO_OCTAVES: f64 = 3.0;
+const AUTO_OCTAVES: f64 = 3.0;
 
 /// What drawing the candidates produced.
 pub(super) struct Candidates {
@@ -65,23 +65,29 @@ const WIDTH_GROWTH: f64 = 1.5;
 /// Adapted widths stay within this many halvings below the widest automatic width.
 const ADAPT_OCTAVES: f64 = 10.0;
 
-/// Move the local candidates `uniform..uniform + widths.len()` by [`WALK_STEPS`] Gaussian
-/// steps of their widths, each step kept when the score there stays above `threshold`
-/// (or improves on a score below it); with `adapt`, each walker's width grows after a kept
-/// step and shrinks after a refused one. `score` scores a block of points; `scores` holds
-/// the candidates' scores and is kept up to date.
-#[allow(clippy::too_many_arguments)]
+/// The walkers among the candidates: rows `first..first + widths.len()`, their starting
+/// widths, and whether the widths adapt.
+pub(super) struct Walkers<'a> {
+    pub first: usize,
+    pub widths: &'a [f64],
+    pub adapt: bool,
+}
+
+/// Move the `walkers` among the candidates `cand` by [`WALK_STEPS`] Gaussian steps of their
+/// widths, each step kept when the score there stays above `threshold` (or improves on a
+/// score below it); when widths adapt, each walker's width grows after a kept step and
+/// shrinks after a refused one. `score` scores a block of points; `scores` holds the
+/// candidates' scores and is kept up to date.
 pub(super) fn walk(
     cand: &mut Array2<f64>,
     scores: &mut Array1<f64>,
-    uniform: usize,
-    widths: &[f64],
-    adapt: bool,
+    walkers: Walkers<'_>,
     threshold: f64,
     mut score: impl FnMut(&Array2<f64>) -> Result<Array1<f64>, ScanError>,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Result<(), ScanError> {
-    let rows = uniform..uniform + widths.len();
+    let Walkers { first, widths, adapt } = walkers;
+    let rows = first..first + widths.len();
     let mut widths = widths.to_vec();
     let widest = AUTO_SIGMA_RANGE.1;
     let narrowest = widest * (-ADAPT_OCTAVES).exp2();

@@ -417,9 +417,11 @@ impl Strategy for Guided {
             candidates::walk(
                 &mut cand,
                 &mut scores,
-                drawn.uniform,
-                &drawn.widths,
-                drawn.adapt,
+                candidates::Walkers {
+                    first: drawn.uniform,
+                    widths: &drawn.widths,
+                    adapt: drawn.adapt,
+                },
                 self.settings.threshold,
                 |block| self.score(block, with_failures),
                 rng,

@@ -9,6 +9,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::Found;
 use super::settings::Selection;
+use crate::cell_grid::CellGrid;
 use crate::error::ScanError;
 use crate::regions::fill_evenly;
 
@@ -129,7 +130,7 @@ impl PartialOrd for Entry {
 /// Distances only shrink as picks are added, so a stale key is an upper bound: a popped
 /// entry is brought up to date against the picks made since and pushed back unless it still
 /// leads. Only picks within the cap can shorten a distance, so the update looks at the picks
-/// in the neighbouring cells of a grid of that side ([`PickGrid`]).
+/// in the neighbouring cells of a grid of that side.
 fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
     let dist2 = |a: usize, b: usize| -> f64 {
         s.cand
@@ -152,7 +153,7 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
         })
         .collect();
     let mut picks: Vec<usize> = Vec::with_capacity(k);
-    let mut grid = PickGrid::new(far);
+    let mut grid = CellGrid::new(far);
     while picks.len() < k {
         let Some(top) = heap.pop() else { break };
         if top.seen == picks.len() {
@@ -171,58 +172,4 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
         });
     }
     picks
-}
-
-/// Coordinates of a point that [`PickGrid`] hashes: enough to sort picks into few cells
-/// per neighbourhood, few enough that a neighbourhood is 3^4 = 81 cells.
-const GRID_AXES: usize = 4;
-
-/// The picks made so far, by grid cell of side `side` over their first [`GRID_AXES`]
-/// coordinates. A pick closer than `side` to a point lies in the point's cell or a
-/// neighbouring one.
-struct PickGrid {
-    side: f64,
-    cells: HashMap<[i64; GRID_AXES], Vec<usize>>,
-}
-
-impl PickGrid {
-    fn new(side: f64) -> Self {
-        PickGrid {
-            side,
-            cells: HashMap::new(),
-        }
-    }
-
-    fn cell(&self, point: ArrayView1<f64>) -> [i64; GRID_AXES] {
-        let mut c = [0; GRID_AXES];
-        for (slot, v) in c.iter_mut().zip(point.iter()) {
-            *slot = (v / self.side).floor() as i64;
-        }
-        c
-    }
-
-    /// Record pick number `position` at `point`.
-    fn insert(&mut self, position: usize, point: ArrayView1<f64>) {
-        let c = self.cell(point);
-        self.cells.entry(c).or_default().push(position);
-    }
-
-    /// Call `visit` with every pick number from `since` on in the cells around `point`.
-    fn near(&self, point: ArrayView1<f64>, since: usize, mut visit: impl FnMut(usize)) {
-        let centre = self.cell(point);
-        let axes = point.len().min(GRID_AXES);
-        for offset in 0..3usize.pow(axes as u32) {
-            let mut c = centre;
-            let mut rest = offset;
-            for slot in c.iter_mut().take(axes) {
-                *slot += (rest % 3) as i64 - 1;
-                rest /= 3;
-            }
-            if let Some(positions) = self.cells.get(&c) {
-                // Positions are stored in increasing order.
-                let from = positions.partition_point(|&p| p < since);
-                positions[from..].iter().for_each(|&p| visit(p));
-            }
-        }
-    }
 }

@@ -329,17 +329,13 @@ fn walks_shrink_their_steps_to_stay_inside_a_thin_predicted_set() {
         let mut cand = Array2::from_elem((walkers, d), 0.5);
         let mut scores = Array1::ones(walkers);
         let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
-        candidates::walk(
-            &mut cand,
-            &mut scores,
-            0,
-            &vec![0.05; walkers],
+        let widths = vec![0.05; walkers];
+        let all = candidates::Walkers {
+            first: 0,
+            widths: &widths,
             adapt,
-            0.5,
-            score,
-            &mut rng,
-        )
-        .unwrap();
+        };
+        candidates::walk(&mut cand, &mut scores, all, 0.5, score, &mut rng).unwrap();
         assert!(cand.rows().into_iter().all(inside), "a walker left the predicted set");
         let moved = cand
             .rows()
