@@ -891,18 +891,27 @@ fn a_surrogate_run_killed_at_any_moment_and_resumed_records_what_an_uninterrupte
     killed_runs_match_the_uninterrupted_run("mlp-regressor");
 }
 
+#[test]
+fn a_pipelined_run_killed_at_any_moment_and_resumed_records_what_an_uninterrupted_run_records() {
+    // Each batch is proposed on a thread of its own while the one before is evaluated; what
+    // it sees is fixed by the iteration, so runs agree whatever the timing and the kills.
+    killed_runs_match_the_uninterrupted_run("mlp-regressor\npipeline = true");
+}
+
 fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
+    let (strategy, extra) = strategy.split_once('\n').unwrap_or((strategy, ""));
     let text = std::fs::read_to_string(&config).unwrap().replace(
         "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
         &format!(
-            "initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"{}",
+            "initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"\n{extra}{}",
             guided_extra(strategy)
         ),
     );
     std::fs::write(&config, text).unwrap();
     let whole = tmp.path().join("whole");
+    let started = Instant::now();
     let o = dlscan(&[
         "run",
         config.to_str().unwrap(),
@@ -911,10 +920,22 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
         "--no-plots",
     ]);
     assert!(o.status.success(), "{}", text_of(&o.stderr));
+    let took = started.elapsed().as_millis() as u64;
     let expected = rows_by_id(&whole);
     assert_eq!(expected.len(), 2400);
-    // Kill moments spread over the run (about 2.5 s): before the first checkpoint, inside
-    // iterations, between them; each run is killed twice.
+    // The same seed gives the same rows.
+    let again = tmp.path().join("again");
+    let o = dlscan(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        again.to_str().unwrap(),
+        "--no-plots",
+    ]);
+    assert!(o.status.success(), "{}", text_of(&o.stderr));
+    assert_eq!(rows_by_id(&again), expected, "{strategy} {extra}: a second run differs");
+    // Kill moments spread over the run (as long as the uninterrupted one took): before the
+    // first checkpoint, inside iterations, between them; each run is killed twice.
     let mut rng = 0x2545_f491_4f6c_dd1du64;
     for run in 0..3 {
         let out = tmp.path().join(format!("killed{run}"));
@@ -922,7 +943,7 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
             rng ^= rng << 13;
             rng ^= rng >> 7;
             rng ^= rng << 17;
-            let after = Duration::from_millis(100 + rng % 1200);
+            let after = Duration::from_millis(100 + rng % took.max(1200));
             let args: Vec<&str> = if kill == 0 {
                 vec![
                     "run",

@@ -21,3 +21,20 @@ pub fn limit_threads(cpus: usize) {
     #[cfg(feature = "mlp")]
     surrogate_mlp::toolkit::set_threads(Some(cpus));
 }
+
+/// libtorch's intra-op threads on the calling thread (1 without the networks).
+pub(crate) fn compute_threads() -> usize {
+    #[cfg(feature = "mlp")]
+    return surrogate_mlp::toolkit::threads();
+    #[cfg(not(feature = "mlp"))]
+    1
+}
+
+/// Give the calling thread `n` libtorch intra-op threads: a thread started to train or
+/// propose does not inherit its starter's count.
+pub(crate) fn set_compute_threads(n: usize) {
+    #[cfg(feature = "mlp")]
+    surrogate_mlp::toolkit::set_threads(Some(n.max(1)));
+    #[cfg(not(feature = "mlp"))]
+    let _ = n;
+}

@@ -67,6 +67,24 @@ impl History {
     }
 
     /// Keep the first `len` points only.
+    /// The first `len` points, as a history of their own.
+    pub(crate) fn prefix(&self, len: usize) -> History {
+        let (d, m) = (self.dim, self.n_outputs);
+        History {
+            dim: d,
+            n_outputs: m,
+            ids: self.ids[..len].to_vec(),
+            iterations: self.iterations[..len].to_vec(),
+            origins: self.origins[..len].to_vec(),
+            x: self.x[..len * d].to_vec(),
+            unit: self.unit[..len * d].to_vec(),
+            outputs: self.outputs[..len * m].to_vec(),
+            likelihood: self.likelihood[..len].to_vec(),
+            status: self.status[..len].to_vec(),
+            in_target: self.in_target[..len].to_vec(),
+        }
+    }
+
     pub(crate) fn truncate(&mut self, len: usize) {
         let (d, m) = (self.dim, self.n_outputs);
         self.ids.truncate(len);

@@ -116,6 +116,8 @@ pub struct ScanOptions {
     pub initial_sampling: Option<InitialSampling>,
     /// K: points per iteration after the initial sample.
     pub batch_size: Option<usize>,
+    /// Propose each batch while the one before is evaluated.
+    pub pipeline: Option<bool>,
     /// L: candidates scored per iteration.
     pub candidates: Option<usize>,
     /// Share of the candidates drawn from a VEGAS map of the points.
@@ -260,6 +262,7 @@ impl ScanOptions {
             batch_size: self.batch_size.unwrap_or(d.batch_size),
             initial_points: self.initial_points.unwrap_or(d.initial_points),
             initial_sampling: self.initial_sampling.unwrap_or(d.initial_sampling),
+            pipeline: self.pipeline.unwrap_or(d.pipeline),
             seed,
             ..d
         }

@@ -88,6 +88,20 @@ pub trait Strategy: Send {
     /// Propose `n` points (each coordinate in [0, 1]) after the points of `history`.
     fn propose(&mut self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Result<Proposal, ScanError>;
 
+    /// Propose `n` points after the points of `history` while `pending` (unit rows, flat)
+    /// are being evaluated: a pipelined scan's proposal. By default the pending points are
+    /// ignored.
+    fn propose_ahead(
+        &mut self,
+        history: &History,
+        pending: &[f64],
+        n: usize,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<Proposal, ScanError> {
+        let _ = pending;
+        self.propose(history, n, rng)
+    }
+
     /// Save what the strategy learnt (surrogate weights) into `dir`, for checkpoints.
     fn save_state(&self, _dir: &std::path::Path) -> Result<(), ScanError> {
         Ok(())

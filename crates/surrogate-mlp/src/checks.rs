@@ -29,7 +29,14 @@ pub fn check_threads(threads: Option<usize>) -> Result<(), SurrogateError> {
     check_counts(&[("threads", threads.unwrap_or(1))])
 }
 
-/// Set libtorch's intra-op threads (process-wide) when a count is given.
+/// libtorch's intra-op threads for work started on the calling thread.
+pub fn threads() -> usize {
+    tch::get_num_threads().max(1) as usize
+}
+
+/// Set libtorch's intra-op threads when a count is given. With libtorch's OpenMP backend
+/// the count holds for the calling thread (and is where threads started later begin):
+/// call it on each thread that trains or predicts.
 pub fn set_threads(threads: Option<usize>) {
     if let Some(n) = threads {
         tch::set_num_threads(n as i32);

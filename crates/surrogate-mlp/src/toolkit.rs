@@ -13,7 +13,7 @@
 //!
 //! Scan code should use [`crate::MlpClassifier`] and [`crate::MlpRegressor`] instead.
 
-pub use crate::checks::{check_counts, check_positive, check_threads, set_threads};
+pub use crate::checks::{check_counts, check_positive, check_threads, set_threads, threads};
 pub use crate::classifier::weighted_bce;
 pub use crate::infer::{forward_chunked, infer, infer_with};
 pub use crate::network::{Network, Snapshot};

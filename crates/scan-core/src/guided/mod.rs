@@ -131,6 +131,9 @@ pub struct Guided {
     name: String,
     /// The regions of the found points at the last proposal, grown at the next.
     regions: Option<Regions>,
+    /// A pipelined proposal's batch being evaluated (unit rows): picks keep away from it
+    /// as from the points found.
+    pending: Array2<f64>,
 }
 
 impl std::fmt::Debug for Guided {
@@ -157,6 +160,7 @@ impl Guided {
             settings,
             name,
             regions: None,
+            pending: Array2::zeros((0, 0)),
         })
     }
 
@@ -251,7 +255,9 @@ impl Guided {
                     s if s.is_finite() => s.max(candidates::AUTO_SIGMA_RANGE.1),
                     _ => f64::INFINITY,
                 };
-                nearest_distances_within(found.points.view(), cand.view(), bound)?
+                let mut near = nearest_distances_within(found.points.view(), cand.view(), bound)?;
+                self.keep_from_pending(&mut near, cand, bound)?;
+                near
             }
             _ => Vec::new(),
         };
@@ -287,6 +293,18 @@ impl Guided {
 }
 
 impl Guided {
+    /// Lower each of `near` (distances of `cand` rows) to the distance to the nearest
+    /// pending point, where that is within `bound`.
+    fn keep_from_pending(&self, near: &mut [f64], cand: &Array2<f64>, bound: f64) -> Result<(), ScanError> {
+        if self.pending.nrows() > 0 {
+            let pending = nearest_distances_within(self.pending.view(), cand.view(), bound)?;
+            for (d, p) in near.iter_mut().zip(pending) {
+                *d = d.min(p);
+            }
+        }
+        Ok(())
+    }
+
     /// Up to `n` points (unit rows, flat) around the in-target points the surrogate scores
     /// at or below the threshold, [`CHECKS_PER_HIT`] each, the most isolated hits first, at
     /// widths from the walks' `sigma` down. The model is wrong there, so walks through its
@@ -363,8 +381,10 @@ fn reach(distance: &[f64], survivors: &[usize], drawn: &candidates::Candidates) 
 /// `n` exploration picks among the uniform candidates `0..uniform` not `picked` (sorted):
 /// the [`EXPLORE_POOL`]·n best scored, spread by farthest-point picks away from every
 /// point evaluated so far, so probes go where the target may be and nothing has been tried.
+#[allow(clippy::too_many_arguments)]
 fn explore(
     history: &History,
+    pending: &Array2<f64>,
     cand: &Array2<f64>,
     scores: &Array1<f64>,
     uniform: usize,
@@ -379,7 +399,13 @@ fn explore(
     pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     pool.truncate(EXPLORE_POOL * n);
     let evaluated = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("history rows");
-    let near = nearest_distances(evaluated, cand.select(ndarray::Axis(0), &pool).view())?;
+    let probes = cand.select(ndarray::Axis(0), &pool);
+    let mut near = nearest_distances(evaluated, probes.view())?;
+    if pending.nrows() > 0 {
+        for (d, p) in near.iter_mut().zip(nearest_distances(pending.view(), probes.view())?) {
+            *d = d.min(p);
+        }
+    }
     let mut distance = vec![f64::INFINITY; cand.nrows()];
     for (&c, d) in pool.iter().zip(near) {
         distance[c] = d;
@@ -448,7 +474,16 @@ impl Strategy for Guided {
         origin.extend(std::iter::repeat_n(Origin::Check, n_checks));
         // Exploration, plus whatever the surrogate could not fill.
         if self.settings.exploration == Exploration::Guided {
-            for i in explore(history, &cand, &scores, drawn.uniform, &picked, n - origin.len(), rng)? {
+            for i in explore(
+                history,
+                &self.pending,
+                &cand,
+                &scores,
+                drawn.uniform,
+                &picked,
+                n - origin.len(),
+                rng,
+            )? {
                 unit_out.extend(cand.row(i).iter());
                 origin.push(Origin::Explore);
             }
@@ -462,6 +497,21 @@ impl Strategy for Guided {
             origin,
             report,
         })
+    }
+
+    fn propose_ahead(
+        &mut self,
+        history: &History,
+        pending: &[f64],
+        n: usize,
+        rng: &mut Xoshiro256PlusPlus,
+    ) -> Result<Proposal, ScanError> {
+        let d = history.dim();
+        self.pending = Array2::from_shape_vec((pending.len() / d.max(1), d), pending.to_vec())
+            .map_err(|e| ScanError::Training(format!("pending points: {e}")))?;
+        let proposal = self.propose(history, n, rng);
+        self.pending = Array2::zeros((0, d));
+        proposal
     }
 
     fn save_state(&self, dir: &std::path::Path) -> Result<(), ScanError> {

@@ -166,10 +166,17 @@ impl Checkpointer {
         Ok(Some(state))
     }
 
-    /// Restore the strategy's state saved with `checkpoint`.
+    /// Restore the strategy's state saved with `checkpoint`. That directory then counts as
+    /// written by this process: a later [`Checkpointer::save_unchanged`] names it instead of
+    /// saving the strategy as it is by then (a pipelined scan's strategy has moved on to
+    /// the next batch by the end of an iteration).
     pub fn restore_strategy(&self, checkpoint: &Checkpoint, strategy: &mut dyn Strategy) -> Result<(), ScanError> {
         match &checkpoint.strategy_state {
-            Some(sub) => strategy.load_state(&self.dir.join(sub)),
+            Some(sub) => {
+                strategy.load_state(&self.dir.join(sub))?;
+                *self.written.lock().expect("checkpoint lock") = Some(sub.clone());
+                Ok(())
+            }
             None => Ok(()),
         }
     }

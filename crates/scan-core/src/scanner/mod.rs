@@ -55,6 +55,94 @@ pub struct Scanner {
     spacing: Option<records::Spacing>,
     /// A resumed run's interrupted batch, and its points evaluated before the interruption.
     resumed: Option<(PendingBatch, Vec<PointRecord>)>,
+    /// A pipelined scan's next batch, proposed while the last one was evaluated.
+    ahead: Option<Ahead>,
+}
+
+/// A batch proposed ahead of its iteration, and the seconds that took.
+struct Ahead {
+    iteration: u32,
+    proposal: Result<Proposal, ScanError>,
+    seconds: f64,
+}
+
+/// What evaluating a batch needs of the scanner: borrowed apart from the strategy, so that
+/// a pipelined scan can propose the next batch meanwhile.
+struct Evaluation<'a> {
+    space: &'a Space,
+    evaluator: &'a mut Evaluator,
+    target: &'a BoundTarget,
+    observers: &'a mut [Box<dyn Observer>],
+    stop_flag: &'a Arc<AtomicBool>,
+    n_outputs: usize,
+    calls_before: u64,
+    in_target_before: u64,
+}
+
+/// Evaluate the points `todo` of `proposal` (point `i` gets id `first_id + i`), handing
+/// each chunk's records to the observers as it arrives; returns the records in proposal
+/// order and the seconds spent.
+fn evaluate(
+    parts: Evaluation<'_>,
+    iteration: u32,
+    proposal: &Proposal,
+    first_id: u64,
+    todo: &[usize],
+) -> Result<(Vec<PointRecord>, f64), ScanError> {
+    let n = todo.len();
+    let Evaluation {
+        space,
+        evaluator,
+        target,
+        observers,
+        stop_flag,
+        n_outputs: m,
+        calls_before,
+        in_target_before,
+    } = parts;
+    let d = space.dim();
+    let unit: Vec<f64> = todo
+        .iter()
+        .flat_map(|&i| proposal.unit[i * d..(i + 1) * d].iter().copied())
+        .collect();
+    let x = space.from_unit_rows(&unit);
+    let mut records: Vec<Option<PointRecord>> = vec![None; n];
+    let (mut done, mut found) = (0usize, 0u64);
+    let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
+        let mut chunk = Vec::with_capacity(range.len());
+        for (k, j) in range.clone().enumerate() {
+            let out = &outputs[k * m..(k + 1) * m];
+            let verdict = target.judge((outcomes[k].status == Status::Ok).then_some(out));
+            chunk.push(PointRecord {
+                id: first_id + todo[j] as u64,
+                iteration,
+                origin: proposal.origin[todo[j]],
+                x: x[j * d..(j + 1) * d].to_vec(),
+                outputs: out.to_vec(),
+                likelihood: verdict.likelihood,
+                status: outcomes[k].status,
+                in_target: verdict.in_target,
+                message: outcomes[k].message.clone(),
+            });
+        }
+        done += range.len();
+        found += chunk.iter().filter(|r| r.in_target).count() as u64;
+        let progress = BatchProgress {
+            done,
+            batch: n,
+            total_calls: calls_before + done as u64,
+            total_in_target: in_target_before + found,
+        };
+        for o in observers.iter_mut() {
+            o.on_points(&chunk, progress)?;
+        }
+        for (j, r) in range.zip(chunk) {
+            records[j] = Some(r);
+        }
+        Ok(())
+    })?;
+    // Points not evaluated (a stop request) are left out; the rest in proposal order.
+    Ok((records.into_iter().flatten().collect(), batch.seconds))
 }
 
 /// Wall time of a run across the processes that ran it.
@@ -126,6 +214,7 @@ impl Scanner {
             stop_reason: None,
             spacing: None,
             resumed: None,
+            ahead: None,
         })
     }
 
@@ -311,9 +400,28 @@ impl Scanner {
                 origin: vec![Origin::Initial; n],
                 report: ProposalReport::default(),
             }
+        } else if self.settings.pipeline && iteration >= 2 {
+            // What a pipelined scan proposed this batch from: the points up to iteration
+            // j − 2, with batch j − 1 pending (see `iterate`).
+            let cut = self.history.iterations().partition_point(|&i| i + 1 < iteration);
+            let pending = &self.history.unit()[cut * dim..];
+            let earlier = self.history.prefix(cut);
+            // With the thread count of a proposal made beside the evaluation: a different
+            // count sums in a different order, and the network would differ in its last bits.
+            let own = crate::cpus::compute_threads();
+            crate::cpus::set_compute_threads(self.ahead_threads());
+            let proposal = self.strategy.propose_ahead(&earlier, pending, n, &mut rng);
+            crate::cpus::set_compute_threads(own);
+            proposal?
         } else {
             self.strategy.propose(&self.history, n, &mut rng)?
         };
+        self.checked(proposal, n)
+    }
+
+    /// `proposal` when it holds `n` points of the space's dimension.
+    fn checked(&self, proposal: Proposal, n: usize) -> Result<Proposal, ScanError> {
+        let dim = self.space.dim();
         if proposal.unit.len() != n * dim || proposal.origin.len() != n {
             return Err(ScanError::BadProposal {
                 strategy: self.strategy.name().to_string(),
@@ -336,58 +444,93 @@ impl Scanner {
         first_id: u64,
         todo: &[usize],
     ) -> Result<(Vec<PointRecord>, f64), ScanError> {
-        let n = todo.len();
-        let (d, m) = (self.space.dim(), self.history.n_outputs());
-        let unit: Vec<f64> = todo
-            .iter()
-            .flat_map(|&i| proposal.unit[i * d..(i + 1) * d].iter().copied())
-            .collect();
-        let x = self.space.from_unit_rows(&unit);
-        let mut records: Vec<Option<PointRecord>> = vec![None; n];
-        let (calls_before, in_target_before) = (self.history.len() as u64, self.history.count_in_target() as u64);
-        let (mut done, mut found) = (0usize, 0u64);
-        let Scanner {
-            evaluator,
-            target,
-            observers,
-            stop_flag,
-            ..
-        } = self;
-        let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
-            let mut chunk = Vec::with_capacity(range.len());
-            for (k, j) in range.clone().enumerate() {
-                let out = &outputs[k * m..(k + 1) * m];
-                let verdict = target.judge((outcomes[k].status == Status::Ok).then_some(out));
-                chunk.push(PointRecord {
-                    id: first_id + todo[j] as u64,
-                    iteration,
-                    origin: proposal.origin[todo[j]],
-                    x: x[j * d..(j + 1) * d].to_vec(),
-                    outputs: out.to_vec(),
-                    likelihood: verdict.likelihood,
-                    status: outcomes[k].status,
-                    in_target: verdict.in_target,
-                    message: outcomes[k].message.clone(),
-                });
-            }
-            done += range.len();
-            found += chunk.iter().filter(|r| r.in_target).count() as u64;
-            let progress = BatchProgress {
-                done,
-                batch: n,
-                total_calls: calls_before + done as u64,
-                total_in_target: in_target_before + found,
-            };
-            for o in observers.iter_mut() {
-                o.on_points(&chunk, progress)?;
-            }
-            for (j, r) in range.zip(chunk) {
-                records[j] = Some(r);
-            }
-            Ok(())
-        })?;
-        // Points not evaluated (a stop request) are left out; the rest in proposal order.
-        Ok((records.into_iter().flatten().collect(), batch.seconds))
+        let parts = Evaluation {
+            space: &self.space,
+            evaluator: &mut self.evaluator,
+            target: &self.target,
+            observers: &mut self.observers,
+            stop_flag: &self.stop_flag,
+            n_outputs: self.history.n_outputs(),
+            calls_before: self.history.len() as u64,
+            in_target_before: self.history.count_in_target() as u64,
+        };
+        evaluate(parts, iteration, proposal, first_id, todo)
+    }
+
+    /// The size of the batch after iteration `iteration` to propose while it is evaluated
+    /// (0 for none): a pipelined scan's, once the strategy has points to learn from, unless
+    /// it is proposed already or the budget ends with `calls` points.
+    fn look_ahead(&self, iteration: u32, calls: usize) -> usize {
+        if !self.settings.pipeline
+            || iteration == 0
+            || self.ahead.as_ref().is_some_and(|a| a.iteration == iteration + 1)
+        {
+            return 0;
+        }
+        (self.settings.batch_size as u64).min(self.settings.stop.remaining_calls(calls as u64)) as usize
+    }
+
+    /// The training threads of a pipelined proposal. The oracle workers run meanwhile, so
+    /// training gets the rest of the budget, at least one thread: training threads waiting
+    /// at every operation for a core held by a worker made a pipelined scan slower than a
+    /// sequential one.
+    fn ahead_threads(&self) -> usize {
+        crate::cpus::compute_threads()
+            .saturating_sub(self.evaluator.workers())
+            .max(1)
+    }
+
+    /// [`Scanner::evaluate`], while the strategy proposes the `next` points of the following
+    /// iteration from the history's first `before` points (those before this batch) with
+    /// this batch pending, at the unit coordinates of the x they are recorded at: what a
+    /// resumed run proposes from too (see `propose`).
+    fn evaluate_while_proposing(
+        &mut self,
+        iteration: u32,
+        proposal: &Proposal,
+        first_id: u64,
+        todo: &[usize],
+        before: usize,
+        next: usize,
+    ) -> Result<(Vec<PointRecord>, f64), ScanError> {
+        let pending = self.space.to_unit_rows(&self.space.from_unit_rows(&proposal.unit));
+        let earlier = (before < self.history.len()).then(|| self.history.prefix(before));
+        let seed = self.settings.seed;
+        let threads = self.ahead_threads();
+        let parts = Evaluation {
+            space: &self.space,
+            evaluator: &mut self.evaluator,
+            target: &self.target,
+            observers: &mut self.observers,
+            stop_flag: &self.stop_flag,
+            n_outputs: self.history.n_outputs(),
+            calls_before: self.history.len() as u64,
+            in_target_before: self.history.count_in_target() as u64,
+        };
+        let strategy = &mut self.strategy;
+        let history: &History = earlier.as_ref().unwrap_or(&self.history);
+        let (evaluated, (ahead, seconds)) = std::thread::scope(|s| {
+            let proposing = s.spawn(move || {
+                crate::cpus::set_compute_threads(threads);
+                let t = Instant::now();
+                let mut rng = iteration_stream(seed, iteration + 1);
+                let p = strategy.propose_ahead(history, &pending, next, &mut rng);
+                (p, t.elapsed().as_secs_f64())
+            });
+            let evaluated = evaluate(parts, iteration, proposal, first_id, todo);
+            let ahead = proposing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (evaluated, ahead)
+        });
+        // Kept even when the evaluation stopped early: the same batch would be proposed
+        // again from the same points.
+        self.ahead = Some(Ahead {
+            iteration: iteration + 1,
+            proposal: ahead,
+            seconds,
+        });
+        evaluated
     }
 
     fn iterate(&mut self) -> Result<(), ScanError> {
@@ -410,14 +553,22 @@ impl Scanner {
                 for o in &mut self.observers {
                     o.on_iteration_start(iteration, n)?;
                 }
-                let t0 = Instant::now();
-                let proposal = self.propose(iteration, n)?;
+                let (proposal, seconds_proposal) = match self.ahead.take() {
+                    Some(a) if a.iteration == iteration && a.proposal.as_ref().is_ok_and(|p| p.origin.len() == n) => {
+                        (self.checked(a.proposal?, n)?, a.seconds)
+                    }
+                    Some(Ahead { proposal: Err(e), .. }) => return Err(e),
+                    _ => {
+                        let t0 = Instant::now();
+                        (self.propose(iteration, n)?, t0.elapsed().as_secs_f64())
+                    }
+                };
                 let pending = PendingBatch {
                     first_id,
                     unit: proposal.unit,
                     origin: proposal.origin,
                     report: proposal.report,
-                    seconds_proposal: t0.elapsed().as_secs_f64(),
+                    seconds_proposal,
                 };
                 // The batch is on disk before any of it is evaluated: an interruption from
                 // here on resumes with this very batch.
@@ -437,7 +588,12 @@ impl Scanner {
         // The points of this iteration evaluated before an interruption are the last ones
         // on record.
         let before = self.history.len() - earlier.len();
-        let (fresh, seconds_oracle) = self.evaluate(iteration, &proposal, first_id, &todo)?;
+        let next = self.look_ahead(iteration, before + n);
+        let (fresh, seconds_oracle) = if next > 0 {
+            self.evaluate_while_proposing(iteration, &proposal, first_id, &todo, before, next)?
+        } else {
+            self.evaluate(iteration, &proposal, first_id, &todo)?
+        };
         let stopped = fresh.len() < todo.len();
         let mut points = earlier;
         points.extend(fresh);

@@ -116,6 +116,11 @@ pub struct ScanSettings {
     pub seed: u64,
     pub stop: StopRules,
     pub evaluator: EvaluatorOptions,
+    /// Propose each batch while the one before is evaluated: batch j ≥ 2 is proposed from
+    /// the points of iterations up to j − 2, with batch j − 1 pending, so the oracle
+    /// workers never wait for training. Which points a proposal sees is fixed by the
+    /// iteration number, never by timing.
+    pub pipeline: bool,
 }
 
 impl Default for ScanSettings {
@@ -127,6 +132,7 @@ impl Default for ScanSettings {
             seed: 0,
             stop: StopRules::default(),
             evaluator: EvaluatorOptions::default(),
+            pipeline: false,
         }
     }
 }
