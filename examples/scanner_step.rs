@@ -36,24 +36,32 @@ fn radius(u: &[f64]) -> f64 {
     u.iter().map(|v| (v - 0.5) * (v - 0.5)).sum::<f64>().sqrt()
 }
 
+/// Append point `id` of `iteration` at `u` (the box is the unit cube) with its toy output.
+fn push(h: &mut History, id: usize, iteration: u32, u: &[f64]) {
+    let r = radius(u);
+    let record = PointRecord {
+        id: id as u64,
+        iteration,
+        origin: if iteration == 0 {
+            Origin::Initial
+        } else {
+            Origin::Surrogate
+        },
+        x: u.to_vec(),
+        outputs: vec![r],
+        likelihood: None,
+        status: Status::Ok,
+        in_target: r > SHELL.0 && r < SHELL.1,
+        message: None,
+    };
+    h.push(&record, u);
+}
+
 /// `n` points in iterations of [`BATCH`], half of them on the shell.
 fn history(n: usize, rng: &mut Xoshiro256PlusPlus) -> History {
     let mut h = History::new(DIM, 1);
     for i in 0..n {
-        let u = draw(i % 2 == 1, rng);
-        let r = radius(&u);
-        let record = PointRecord {
-            id: i as u64,
-            iteration: (i / BATCH) as u32,
-            origin: if i < BATCH { Origin::Initial } else { Origin::Surrogate },
-            x: u.clone(),
-            outputs: vec![r],
-            likelihood: None,
-            status: Status::Ok,
-            in_target: r > SHELL.0 && r < SHELL.1,
-            message: None,
-        };
-        h.push(&record, &u);
+        push(&mut h, i, (i / BATCH) as u32, &draw(i % 2 == 1, rng));
     }
     h
 }
@@ -110,20 +118,9 @@ fn main() {
         // The first fit is a one-time cost; a step of a long scan is an update.
         strategy.propose(&h, BATCH, &mut rng).expect("first proposal");
         let last = h.iterations().last().copied().unwrap_or(0);
-        for (k, u) in (0..BATCH).map(|k| (k, draw(k % 2 == 1, &mut rng))) {
-            let r = radius(&u);
-            let record = PointRecord {
-                id: (n + k) as u64,
-                iteration: last + 1,
-                origin: Origin::Surrogate,
-                x: u.clone(),
-                outputs: vec![r],
-                likelihood: None,
-                status: Status::Ok,
-                in_target: r > SHELL.0 && r < SHELL.1,
-                message: None,
-            };
-            h.push(&record, &u);
+        for k in 0..BATCH {
+            let u = draw(k % 2 == 1, &mut rng);
+            push(&mut h, n + k, last + 1, &u);
         }
         let t = Instant::now();
         let p = strategy.propose(&h, BATCH, &mut rng).expect("proposal");

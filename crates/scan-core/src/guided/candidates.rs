@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
 use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::StandardNormal;
@@ -93,9 +93,8 @@ pub(super) fn walk(
     let narrowest = widest * (-ADAPT_OCTAVES).exp2();
     for _ in 0..WALK_STEPS {
         let mut next = cand.slice(ndarray::s![rows.clone(), ..]).to_owned();
-        for (mut row, w) in next.rows_mut().into_iter().zip(&widths) {
-            let from = row.to_vec();
-            step(&from, *w, row.view_mut(), rng);
+        for (row, w) in next.rows_mut().into_iter().zip(&widths) {
+            step(row, *w, rng);
         }
         let next_scores = score(&next)?;
         for (k, r) in rows.clone().enumerate() {
@@ -158,11 +157,11 @@ pub(super) fn isolation(found: &Found, spacing: f64, rng: &mut Xoshiro256PlusPlu
     Ok(all)
 }
 
-/// A Gaussian step of `width` from `base` (unit cube), written to `out`.
-pub(super) fn step(base: &[f64], width: f64, mut out: ArrayViewMut1<f64>, rng: &mut Xoshiro256PlusPlus) {
-    for (o, b) in out.iter_mut().zip(base) {
+/// Move `point` (unit cube) by a Gaussian step of `width`, in place.
+pub(super) fn step(mut point: ArrayViewMut1<f64>, width: f64, rng: &mut Xoshiro256PlusPlus) {
+    for v in point.iter_mut() {
         let z: f64 = rng.sample(StandardNormal);
-        *o = (b + width * z).clamp(0.0, 1.0 - f64::EPSILON);
+        *v = (*v + width * z).clamp(0.0, 1.0 - f64::EPSILON);
     }
 }
 
@@ -235,7 +234,9 @@ pub(super) fn draw(
             let u = (2.0 * rng.random::<f64>() - 1.0).max(0.0);
             let width = sigma * (-octaves * u).exp2();
             widths.push(width);
-            step(&unit[base * d..(base + 1) * d], width, cand.row_mut(r), rng);
+            let mut row = cand.row_mut(r);
+            row.assign(&ArrayView1::from(&unit[base * d..(base + 1) * d]));
+            step(row, width, rng);
         }
     }
     let started = Instant::now();

@@ -340,13 +340,8 @@ impl Guided {
                     return Ok(out);
                 }
                 let width = sigma * (-CHECK_OCTAVES * rng.random::<f64>()).exp2();
-                let mut row = Array1::zeros(d);
-                candidates::step(
-                    found.points.row(p).as_slice().expect("contiguous rows"),
-                    width,
-                    row.view_mut(),
-                    rng,
-                );
+                let mut row = found.points.row(p).to_owned();
+                candidates::step(row.view_mut(), width, rng);
                 out.extend(row);
             }
         }

@@ -444,6 +444,12 @@ impl Scanner {
         first_id: u64,
         todo: &[usize],
     ) -> Result<(Vec<PointRecord>, f64), ScanError> {
+        let (parts, _, _) = self.evaluation_parts();
+        evaluate(parts, iteration, proposal, first_id, todo)
+    }
+
+    /// What evaluating a batch borrows, and apart from it the strategy and the history.
+    fn evaluation_parts(&mut self) -> (Evaluation<'_>, &mut Box<dyn Strategy>, &History) {
         let parts = Evaluation {
             space: &self.space,
             evaluator: &mut self.evaluator,
@@ -454,7 +460,7 @@ impl Scanner {
             calls_before: self.history.len() as u64,
             in_target_before: self.history.count_in_target() as u64,
         };
-        evaluate(parts, iteration, proposal, first_id, todo)
+        (parts, &mut self.strategy, &self.history)
     }
 
     /// The size of the batch after iteration `iteration` to propose while it is evaluated
@@ -497,18 +503,8 @@ impl Scanner {
         let earlier = (before < self.history.len()).then(|| self.history.prefix(before));
         let seed = self.settings.seed;
         let threads = self.ahead_threads();
-        let parts = Evaluation {
-            space: &self.space,
-            evaluator: &mut self.evaluator,
-            target: &self.target,
-            observers: &mut self.observers,
-            stop_flag: &self.stop_flag,
-            n_outputs: self.history.n_outputs(),
-            calls_before: self.history.len() as u64,
-            in_target_before: self.history.count_in_target() as u64,
-        };
-        let strategy = &mut self.strategy;
-        let history: &History = earlier.as_ref().unwrap_or(&self.history);
+        let (parts, strategy, whole) = self.evaluation_parts();
+        let history: &History = earlier.as_ref().unwrap_or(whole);
         let (evaluated, (ahead, seconds)) = std::thread::scope(|s| {
             let proposing = s.spawn(move || {
                 crate::cpus::set_compute_threads(threads);
