@@ -587,7 +587,7 @@ fn runs_draw_readable_plots() {
     let out = tmp.path().join("run");
     let o = dlscan(&["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    for name in ["histograms", "scatter_matrix", "density", "convergence"] {
+    for name in ["histograms", "scatter_matrix", "density", "convergence", "timing"] {
         let png = std::fs::read(out.join("plots").join(format!("{name}.png"))).unwrap();
         assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{name}.png");
         let svg = std::fs::read_to_string(out.join("plots").join(format!("{name}.svg"))).unwrap();

@@ -1,7 +1,7 @@
 //! Plots of a run directory, as PNG and SVG in `<run>/plots/`: per-parameter histograms of
 //! in-target against all points, a scatter matrix coloured by target, 2-D density maps
-//! with contours of the in-target points, and the convergence curve against what uniform
-//! sampling would give.
+//! with contours of the in-target points, the convergence curve against what uniform
+//! sampling would give, and the seconds each iteration took against the points stored.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -24,8 +24,14 @@ struct RunData {
     /// Per iteration: total oracle calls and in-target points.
     calls: Vec<f64>,
     hits: Vec<f64>,
-    /// In-target rate of the uniform points (initial sample and exploration).
+    /// In-target rate of the uniform points (initial sample and uniform exploration).
     uniform_rate: f64,
+    /// Per iteration: points stored before it, and its seconds training, proposing in all
+    /// (training included) and evaluating.
+    stored: Vec<f64>,
+    seconds_training: Vec<f64>,
+    seconds_proposal: Vec<f64>,
+    seconds_oracle: Vec<f64>,
 }
 
 fn read_csv(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>)> {
@@ -74,23 +80,36 @@ impl RunData {
         let it = index(&h, "in_target", &points)?;
         let origin = index(&h, "origin", &points)?;
         let in_target: Vec<bool> = rows.iter().map(|r| &r[it] == "1").collect();
-        let uniform: Vec<bool> = rows.iter().map(|r| &r[origin] != "surrogate").collect();
+        let uniform: Vec<bool> = rows
+            .iter()
+            .map(|r| matches!(&r[origin], "initial" | "random"))
+            .collect();
         let n_uniform = uniform.iter().filter(|u| **u).count().max(1);
         let uniform_hits = uniform.iter().zip(&in_target).filter(|(u, t)| **u && **t).count();
         let iterations = dir.join("iterations.csv");
         let (ih, irows) = read_csv(&iterations)?;
-        let (c, t) = (
-            index(&ih, "total_oracle_calls", &iterations)?,
-            index(&ih, "total_in_target", &iterations)?,
-        );
+        let column = |name: &str| -> Result<Vec<f64>> {
+            let i = index(&ih, name, &iterations)?;
+            Ok(irows.iter().map(|r| r[i].parse().unwrap_or(f64::NAN)).collect())
+        };
+        let calls = column("total_oracle_calls")?;
+        let stored = calls
+            .iter()
+            .zip(column("oracle_calls")?)
+            .map(|(total, batch)| total - batch)
+            .collect();
         Ok(RunData {
             names,
             columns,
             ranges,
             in_target,
-            calls: irows.iter().map(|r| r[c].parse().unwrap_or(f64::NAN)).collect(),
-            hits: irows.iter().map(|r| r[t].parse().unwrap_or(f64::NAN)).collect(),
+            calls,
+            hits: column("total_in_target")?,
             uniform_rate: uniform_hits as f64 / n_uniform as f64,
+            stored,
+            seconds_training: column("seconds_training")?,
+            seconds_proposal: column("seconds_proposal")?,
+            seconds_oracle: column("seconds_oracle")?,
         })
     }
 
@@ -382,6 +401,54 @@ fn draw_convergence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ru
     Ok(())
 }
 
+fn draw_timing<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunData) -> Drawn {
+    let max_stored = data.stored.iter().cloned().fold(1.0, f64::max);
+    let series = [
+        ("proposing (training included)", &data.seconds_proposal, HIT),
+        ("training", &data.seconds_training, RGBColor(230, 140, 20)),
+        ("oracle", &data.seconds_oracle, BLUE),
+    ];
+    let max_seconds = series
+        .iter()
+        .flat_map(|(_, s, _)| s.iter().cloned())
+        .filter(|s| s.is_finite())
+        .fold(1e-3, f64::max);
+    let mut chart = t!(ChartBuilder::on(area)
+        .margin(15)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .caption("seconds per iteration against points stored", ("sans-serif", 27))
+        .build_cartesian_2d(0.0..max_stored * 1.02, 0.0..max_seconds * 1.1));
+    t!(chart
+        .configure_mesh()
+        .x_desc("points stored before the iteration")
+        .x_label_formatter(&|v| format!("{v:.0}"))
+        .y_desc("seconds")
+        .draw());
+    for (label, seconds, colour) in series {
+        let line: Vec<(f64, f64)> = data
+            .stored
+            .iter()
+            .copied()
+            .zip(seconds.iter().copied())
+            .filter(|(_, s)| s.is_finite())
+            .collect();
+        t!(chart
+            .draw_series(LineSeries::new(line.clone(), colour.stroke_width(2)))
+            .map(|s| s
+                .label(label)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)))));
+        t!(chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))));
+    }
+    t!(chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.8))
+        .border_style(BLACK)
+        .draw());
+    Ok(())
+}
+
 macro_rules! figure {
     ($dir:expr, $name:expr, $size:expr, $func:ident, $data:expr) => {{
         let png = $dir.join(format!("{}.png", $name));
@@ -450,5 +517,6 @@ pub fn plot_run(run_dir: &Path, loaded: &Loaded) -> Result<Vec<PathBuf>> {
         ));
     }
     files.extend(figure!(dir, "convergence", (800, 560), draw_convergence, &data));
+    files.extend(figure!(dir, "timing", (800, 560), draw_timing, &data));
     Ok(files)
 }

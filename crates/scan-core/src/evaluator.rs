@@ -216,6 +216,57 @@ pub struct BatchResult {
     pub seconds: f64,
 }
 
+/// Where a scan's batches are evaluated: worker threads of this process ([`Evaluator`]),
+/// or any other pool, such as the ranks of an MPI job. Whatever the pool, each point's
+/// outcome is decided as [`Evaluator`] decides it, and results land at their point's index.
+pub trait EvaluatePoints {
+    /// The oracle's shape (the same for every instance in the pool).
+    fn shape(&self) -> &Shape;
+    /// Oracle instances evaluating at once, in all.
+    fn workers(&self) -> usize;
+    /// Of those, the ones running on this process's cores (what is left of the CPU budget
+    /// for training while a batch is evaluated).
+    fn local_workers(&self) -> usize {
+        self.workers()
+    }
+    /// Workers abandoned so far because a call outlived its deadline.
+    fn abandoned_workers(&self) -> usize {
+        0
+    }
+    /// Evaluate `x` (row-major, `n_inputs` columns), calling `on_chunk(range, outputs,
+    /// outcomes)` as each chunk of rows completes; once `stop` is true no new chunk starts
+    /// and the points never started get no outcome.
+    fn evaluate(
+        &mut self,
+        x: &[f64],
+        stop: &AtomicBool,
+        on_chunk: &mut dyn FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError>,
+    ) -> Result<BatchResult, ScanError>;
+}
+
+impl EvaluatePoints for Evaluator {
+    fn shape(&self) -> &Shape {
+        Evaluator::shape(self)
+    }
+
+    fn workers(&self) -> usize {
+        Evaluator::workers(self)
+    }
+
+    fn abandoned_workers(&self) -> usize {
+        Evaluator::abandoned_workers(self)
+    }
+
+    fn evaluate(
+        &mut self,
+        x: &[f64],
+        stop: &AtomicBool,
+        on_chunk: &mut dyn FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError>,
+    ) -> Result<BatchResult, ScanError> {
+        Evaluator::evaluate(self, x, stop, on_chunk)
+    }
+}
+
 /// A pool of workers evaluating batches.
 pub struct Evaluator {
     factory: Arc<dyn OracleFactory>,

@@ -7,7 +7,7 @@
 //! them back gives the same bits.
 
 use std::fs::{File, OpenOptions};
-use std::io::BufWriter;
+use std::io::{BufWriter, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use crate::error::ScanError;
@@ -168,25 +168,46 @@ impl Journal {
 }
 
 /// Cut `path` after its last newline: a row is only valid once its newline is written.
+/// Reads only the file's tail, block by block backwards, so a long journal is not read.
 pub fn truncate_torn_tail(path: &Path) -> Result<(), ScanError> {
-    let bytes = std::fs::read(path).map_err(ScanError::io(path))?;
-    let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-    if keep < bytes.len() {
-        let file = OpenOptions::new().write(true).open(path).map_err(ScanError::io(path))?;
-        file.set_len(keep as u64).map_err(ScanError::io(path))?;
+    const BLOCK: u64 = 64 * 1024;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .map_err(ScanError::io(path))?;
+    let len = file.metadata().map_err(ScanError::io(path))?.len();
+    let mut end = len;
+    let mut keep = 0;
+    let mut block = Vec::new();
+    while end > 0 {
+        let start = end.saturating_sub(BLOCK);
+        block.resize((end - start) as usize, 0);
+        file.seek(SeekFrom::Start(start)).map_err(ScanError::io(path))?;
+        file.read_exact(&mut block).map_err(ScanError::io(path))?;
+        if let Some(i) = block.iter().rposition(|&b| b == b'\n') {
+            keep = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if keep < len {
+        file.set_len(keep).map_err(ScanError::io(path))?;
         file.sync_all().map_err(ScanError::io(path))?;
     }
     Ok(())
 }
 
-/// Read every complete row of a journal written with `header`.
-pub fn read_records(
+/// Hand every complete row of a journal written with `header` to `each`, in file order,
+/// reading the file once and holding one row at a time.
+pub fn for_each_record(
     path: &Path,
     header: &[String],
     dim: usize,
     n_outputs: usize,
     with_likelihood: bool,
-) -> Result<Vec<PointRecord>, ScanError> {
+    mut each: impl FnMut(PointRecord) -> Result<(), ScanError>,
+) -> Result<(), ScanError> {
     let bad = |line: usize, message: String| ScanError::Journal {
         path: path.to_path_buf(),
         message: format!("line {line}: {message}"),
@@ -211,10 +232,13 @@ pub fn read_records(
         v.parse::<f64>()
             .map_err(|_| bad(line, format!("`{v}` is not a number")))
     };
-    let mut records = Vec::new();
-    for (k, row) in reader.records().enumerate() {
-        let line = k + 2;
-        let row = row.map_err(|e| bad(line, e.to_string()))?;
+    let mut row = csv::StringRecord::new();
+    for line in 2.. {
+        match reader.read_record(&mut row) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(bad(line, e.to_string())),
+        }
         if row.len() != header.len() {
             return Err(bad(line, format!("{} fields, expected {}", row.len(), header.len())));
         }
@@ -242,7 +266,7 @@ pub fn read_records(
             other => return Err(bad(line, format!("bad in_target `{other}`"))),
         };
         let message = Some(next().to_string()).filter(|m| !m.is_empty());
-        records.push(PointRecord {
+        each(PointRecord {
             id,
             iteration,
             origin,
@@ -252,9 +276,9 @@ pub fn read_records(
             status,
             in_target,
             message,
-        });
+        })?;
     }
-    Ok(records)
+    Ok(())
 }
 
 #[cfg(test)]
@@ -283,6 +307,32 @@ mod tests {
         assert_eq!(format_number(f64::NAN), "NaN");
         assert_eq!(format_number(f64::INFINITY), "inf");
         assert_eq!(format_number(7.511739530734716e-77), "7.511739530734716e-77");
+    }
+
+    #[test]
+    fn a_torn_last_line_is_cut_wherever_the_last_newline_lies() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("points.csv");
+        // Whole rows, then a torn tail longer than one block read backwards.
+        let rows = "id,x\n0,1\n1,2\n";
+        for (tail, kept) in [
+            ("", rows.len()),
+            ("2,3", rows.len()),
+            (&"9".repeat(200_000) as &str, rows.len()),
+        ] {
+            std::fs::write(&path, format!("{rows}{tail}")).unwrap();
+            truncate_torn_tail(&path).unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), &rows[..kept]);
+        }
+        // No newline at all: nothing is a complete row.
+        std::fs::write(&path, "9".repeat(70_000)).unwrap();
+        truncate_torn_tail(&path).unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        // The newline exactly at a block boundary seen from the end.
+        let head = format!("{}\n", "1".repeat(10));
+        std::fs::write(&path, format!("{head}{}", "7".repeat(64 * 1024))).unwrap();
+        truncate_torn_tail(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), head);
     }
 }
 

@@ -58,7 +58,7 @@ mod target;
 
 pub use error::ScanError;
 pub use evaluator::{
-    BatchResult, Evaluator, EvaluatorOptions, IsolatedPluginFactory, MAX_TIMEOUT, OracleFactory, Outcome,
+    BatchResult, EvaluatePoints, Evaluator, EvaluatorOptions, IsolatedPluginFactory, MAX_TIMEOUT, OracleFactory, Outcome,
     PluginFactory, Status,
 };
 pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};

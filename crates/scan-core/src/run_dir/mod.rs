@@ -7,7 +7,7 @@ mod checkpoint;
 mod files;
 mod lock;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use atomic::write_atomically;
 pub(crate) use checkpoint::{Checkpoint, CheckpointState, Checkpointer, PendingBatch};
@@ -48,10 +48,13 @@ pub(crate) struct RunFiles {
 /// What a run directory holds when it is reopened.
 #[derive(Debug)]
 pub(crate) struct Replay {
-    /// Every recorded point, sorted by id.
-    pub points: Vec<PointRecord>,
+    /// One past the largest recorded id and iteration.
+    pub next_id: u64,
+    pub next_iteration: u32,
     pub iterations: Vec<IterationRecord>,
     pub checkpoint: Option<Checkpoint>,
+    /// The recorded points of the checkpoint's pending batch, in id order.
+    pub pending_done: Vec<PointRecord>,
 }
 
 fn observers(dir: &Path, points: PointFiles, table: IterationsTable) -> Vec<Box<dyn Observer>> {
@@ -91,13 +94,15 @@ pub(crate) fn create(dir: &Path, layout: &Layout, fingerprint: Option<String>) -
     })
 }
 
-/// Reopen the run in `dir`: replay `points.csv` (dropping a torn last line), read the
-/// iterations table and the checkpoint, rebuild `in_target.csv` from `points.csv`, and
-/// return the observers that append to the files.
+/// Reopen the run in `dir`: stream `points.csv` once (dropping a torn last line), handing
+/// each point to `on_point` in id order and rewriting `in_target.csv` from it on the way;
+/// read the iterations table and the checkpoint; return the observers that append to the
+/// files.
 pub(crate) fn reopen(
     dir: &Path,
     layout: &Layout,
     fingerprint: Option<String>,
+    mut on_point: impl FnMut(&PointRecord),
 ) -> Result<(RunFiles, Replay), ScanError> {
     let points_path = dir.join("points.csv");
     if !points_path.is_file() {
@@ -108,23 +113,52 @@ pub(crate) fn reopen(
     }
     let lock = lock::RunLock::acquire(dir)?;
     journal::truncate_torn_tail(&points_path)?;
-    let mut points = journal::read_records(
+    let checkpointer = Checkpointer::new(dir, fingerprint);
+    let checkpoint = checkpointer.load()?;
+    let pending_from = checkpoint
+        .as_ref()
+        .and_then(|c| c.pending.as_ref())
+        .map_or(u64::MAX, |p| p.first_id);
+
+    let in_target = dir.join("in_target.csv");
+    let rebuilt = dir.join("in_target.csv.tmp");
+    if rebuilt.exists() {
+        std::fs::remove_file(&rebuilt).map_err(ScanError::io(&rebuilt))?;
+    }
+    let mut in_target_rows = Journal::create(&rebuilt, &layout.header, layout.with_likelihood)?;
+    let (mut next_id, mut next_iteration) = (0, 0);
+    let mut pending_done = Vec::new();
+    let mut in_order = IdOrder::default();
+    let mut emit = |r: PointRecord| -> Result<(), ScanError> {
+        on_point(&r);
+        if r.in_target {
+            in_target_rows.append(&r)?;
+        }
+        next_id = next_id.max(r.id + 1);
+        next_iteration = next_iteration.max(r.iteration + 1);
+        if r.id >= pending_from {
+            pending_done.push(r);
+        }
+        Ok(())
+    };
+    let duplicate = || ScanError::Journal {
+        path: points_path.clone(),
+        message: "a point id appears twice".into(),
+    };
+    journal::for_each_record(
         &points_path,
         &layout.header,
         layout.dim,
         layout.n_outputs,
         layout.with_likelihood,
+        |r| in_order.push(r, &mut emit).ok_or_else(duplicate)?,
     )?;
-    points.sort_by_key(|r| r.id);
-    if points.windows(2).any(|w| w[0].id == w[1].id) {
-        return Err(ScanError::Journal {
-            path: points_path,
-            message: "a point id appears twice".into(),
-        });
-    }
-    let checkpointer = Checkpointer::new(dir, fingerprint);
-    let checkpoint = checkpointer.load()?;
-    let in_target = rebuild_in_target(dir, layout, &points)?;
+    in_order.finish(&mut emit)?;
+    in_target_rows.sync()?;
+    drop(in_target_rows);
+    std::fs::rename(&rebuilt, &in_target).map_err(ScanError::io(&in_target))?;
+    atomic::sync_dir(dir)?;
+
     let iterations_path = dir.join("iterations.csv");
     let iterations = IterationsTable::read(&iterations_path)?;
     let files = PointFiles {
@@ -140,27 +174,113 @@ pub(crate) fn reopen(
     Ok((
         run,
         Replay {
-            points,
+            next_id,
+            next_iteration,
             iterations,
             checkpoint,
+            pending_done,
         },
     ))
 }
 
-/// `in_target.csv` is derived from `points.csv`: rewrite it so both agree.
-fn rebuild_in_target(dir: &Path, layout: &Layout, points: &[PointRecord]) -> Result<PathBuf, ScanError> {
-    let in_target = dir.join("in_target.csv");
-    let rebuilt = dir.join("in_target.csv.tmp");
-    if rebuilt.exists() {
-        std::fs::remove_file(&rebuilt).map_err(ScanError::io(&rebuilt))?;
+/// Puts rows written slightly out of id order (points of one batch are recorded as they
+/// finish) back in order while streaming: a row waits only until the ids before it have
+/// come, so memory stays within about one batch.
+#[derive(Default)]
+struct IdOrder {
+    next: u64,
+    waiting: std::collections::BTreeMap<u64, PointRecord>,
+}
+
+impl IdOrder {
+    /// Take `r`, emitting every row now in order; `None` if its id was seen before.
+    fn push(
+        &mut self,
+        r: PointRecord,
+        emit: &mut impl FnMut(PointRecord) -> Result<(), ScanError>,
+    ) -> Option<Result<(), ScanError>> {
+        if r.id < self.next || self.waiting.contains_key(&r.id) {
+            return None;
+        }
+        self.waiting.insert(r.id, r);
+        while let Some(entry) = self.waiting.first_entry() {
+            if *entry.key() != self.next {
+                break;
+            }
+            self.next += 1;
+            if let Err(e) = emit(entry.remove()) {
+                return Some(Err(e));
+            }
+        }
+        Some(Ok(()))
     }
-    let mut j = Journal::create(&rebuilt, &layout.header, layout.with_likelihood)?;
-    for r in points.iter().filter(|r| r.in_target) {
-        j.append(r)?;
+
+    /// Emit the rows still waiting (behind ids never recorded: an interrupted batch).
+    fn finish(self, emit: &mut impl FnMut(PointRecord) -> Result<(), ScanError>) -> Result<(), ScanError> {
+        self.waiting.into_values().try_for_each(emit)
     }
-    j.sync()?;
-    drop(j);
-    std::fs::rename(&rebuilt, &in_target).map_err(ScanError::io(&in_target))?;
-    atomic::sync_dir(dir)?;
-    Ok(in_target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluator::Status;
+    use crate::strategy::Origin;
+
+    fn record(id: u64) -> PointRecord {
+        PointRecord {
+            id,
+            iteration: 0,
+            origin: Origin::Initial,
+            x: vec![id as f64],
+            outputs: vec![],
+            likelihood: None,
+            status: Status::Ok,
+            in_target: false,
+            message: None,
+        }
+    }
+
+    fn order(ids: &[u64]) -> Result<Vec<u64>, u64> {
+        let mut in_order = IdOrder::default();
+        let mut out = Vec::new();
+        let mut emit = |r: PointRecord| {
+            out.push(r.id);
+            Ok(())
+        };
+        for &id in ids {
+            if in_order.push(record(id), &mut emit).is_none() {
+                return Err(id);
+            }
+        }
+        in_order.finish(&mut emit).unwrap();
+        Ok(out)
+    }
+
+    #[test]
+    fn rows_come_out_in_id_order_holding_back_only_those_behind_a_gap() {
+        assert_eq!(order(&[0, 2, 1, 3, 5, 4]), Ok(vec![0, 1, 2, 3, 4, 5]));
+        // An interrupted batch leaves gaps: what follows them still comes out, sorted.
+        assert_eq!(order(&[0, 1, 4, 2, 6]), Ok(vec![0, 1, 2, 4, 6]));
+        // Emitted as soon as the ids before have come: only rows behind a gap wait.
+        let mut in_order = IdOrder::default();
+        let mut seen = 0;
+        let mut emit = |_: PointRecord| {
+            seen += 1;
+            Ok(())
+        };
+        for id in [0, 1, 3] {
+            in_order.push(record(id), &mut emit).unwrap().unwrap();
+        }
+        assert_eq!(in_order.waiting.len(), 1);
+        in_order.push(record(2), &mut emit).unwrap().unwrap();
+        assert!(in_order.waiting.is_empty());
+        assert_eq!(seen, 4);
+    }
+
+    #[test]
+    fn a_repeated_id_is_refused_whether_emitted_or_waiting() {
+        assert_eq!(order(&[0, 1, 1]), Err(1));
+        assert_eq!(order(&[0, 3, 2, 3]), Err(3));
+    }
 }

@@ -21,7 +21,7 @@ pub use records::{IterationRecord, Spacing, StatusCounts, Summary};
 pub use rules::{RunState, ScanSettings, StopReason, StopRules};
 
 use crate::error::ScanError;
-use crate::evaluator::{Evaluator, OracleFactory, Status};
+use crate::evaluator::{EvaluatePoints, Evaluator, OracleFactory, Status};
 use crate::history::{History, PointRecord};
 use crate::journal;
 use crate::run_dir::{self, CheckpointState, Layout, PendingBatch, RunFiles};
@@ -38,7 +38,7 @@ pub struct Scanner {
     space: Space,
     target: BoundTarget,
     settings: ScanSettings,
-    evaluator: Evaluator,
+    evaluator: Box<dyn EvaluatePoints>,
     strategy: Box<dyn Strategy>,
     history: History,
     iterations: Vec<IterationRecord>,
@@ -70,7 +70,7 @@ struct Ahead {
 /// a pipelined scan can propose the next batch meanwhile.
 struct Evaluation<'a> {
     space: &'a Space,
-    evaluator: &'a mut Evaluator,
+    evaluator: &'a mut dyn EvaluatePoints,
     target: &'a BoundTarget,
     observers: &'a mut [Box<dyn Observer>],
     stop_flag: &'a Arc<AtomicBool>,
@@ -108,7 +108,7 @@ fn evaluate(
     let x = space.from_unit_rows(&unit);
     let mut records: Vec<Option<PointRecord>> = vec![None; n];
     let (mut done, mut found) = (0usize, 0u64);
-    let batch = evaluator.evaluate(&x, stop_flag, |range, outputs, outcomes| {
+    let batch = evaluator.evaluate(&x, stop_flag, &mut |range, outputs, outcomes| {
         let mut chunk = Vec::with_capacity(range.len());
         for (k, j) in range.clone().enumerate() {
             let out = &outputs[k * m..(k + 1) * m];
@@ -182,6 +182,20 @@ impl Scanner {
         settings.check()?;
         settings.stop.check()?;
         let evaluator = Evaluator::new(factory, settings.evaluator.clone())?;
+        Self::with_evaluator(space, target, Box::new(evaluator), settings)
+    }
+
+    /// A scanner sampling uniformly whose batches `evaluator` evaluates (for pools other
+    /// than this process's worker threads; `settings.evaluator` is then not used); check
+    /// that the oracle fits the space and the target.
+    pub fn with_evaluator(
+        space: Space,
+        target: &Target,
+        evaluator: Box<dyn EvaluatePoints>,
+        settings: ScanSettings,
+    ) -> Result<Self, ScanError> {
+        settings.check()?;
+        settings.stop.check()?;
         let shape = evaluator.shape().clone();
         if shape.n_inputs != space.dim() {
             return Err(ScanError::OracleMismatch(format!(
@@ -268,12 +282,13 @@ impl Scanner {
     /// evaluated twice, none is lost, and the iteration gets its row in `iterations.csv`.
     /// (A run interrupted before its batch was saved proposes that batch afresh.)
     pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
-        let (run, replay) = run_dir::reopen(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
-        for r in &replay.points {
-            self.history.push(r, &self.space.to_unit_rows(&r.x));
-        }
-        self.next_id = replay.points.iter().map(|r| r.id + 1).max().unwrap_or(0);
-        self.next_iteration = replay.points.iter().map(|r| r.iteration + 1).max().unwrap_or(0);
+        let (layout, fingerprint) = (self.layout(), self.fingerprint.clone());
+        let (history, space) = (&mut self.history, &self.space);
+        let (run, replay) = run_dir::reopen(dir.as_ref(), &layout, fingerprint, |r| {
+            history.push(r, &space.to_unit_rows(&r.x))
+        })?;
+        self.next_id = replay.next_id;
+        self.next_iteration = replay.next_iteration;
         self.iterations = replay.iterations;
         if let Some(state) = &replay.checkpoint {
             self.clock.before = state.seconds;
@@ -287,13 +302,7 @@ impl Scanner {
             } else if let Some(pending) = &state.pending {
                 self.next_iteration = state.next_iteration;
                 self.next_id = pending.first_id;
-                let done: Vec<PointRecord> = replay
-                    .points
-                    .iter()
-                    .filter(|r| r.id >= pending.first_id)
-                    .cloned()
-                    .collect();
-                self.resumed = Some((pending.clone(), done));
+                self.resumed = Some((pending.clone(), replay.pending_done));
             }
         }
         self.attach(run);
@@ -452,7 +461,7 @@ impl Scanner {
     fn evaluation_parts(&mut self) -> (Evaluation<'_>, &mut Box<dyn Strategy>, &History) {
         let parts = Evaluation {
             space: &self.space,
-            evaluator: &mut self.evaluator,
+            evaluator: self.evaluator.as_mut(),
             target: &self.target,
             observers: &mut self.observers,
             stop_flag: &self.stop_flag,
@@ -482,7 +491,7 @@ impl Scanner {
     /// sequential one.
     fn ahead_threads(&self) -> usize {
         crate::cpus::compute_threads()
-            .saturating_sub(self.evaluator.workers())
+            .saturating_sub(self.evaluator.local_workers())
             .max(1)
     }
 
