@@ -22,7 +22,13 @@ SIMSUSY_STAMP := $(VENV)/.simsusy-$(SIMSUSY_VERSION)
 CARGO_CONFIG := .cargo/config.toml
 DEMO_DIR ?= runs/o3d-demo
 
-.PHONY: all build release demo test fmt-check clippy unit torch clean
+# The test suite also builds and runs cluster scans (dlscan's `mpi` feature) under OpenMPI.
+TEST_FEATURES := --features dlscan/mpi,dlscan-suite/mpi
+# Debian's packages for them: mpirun, the MPI library and headers, and libclang for the
+# bindings rsmpi generates.
+MPI_PACKAGES := openmpi-bin libopenmpi-dev libclang-dev
+
+.PHONY: all build release demo test fmt-check clippy unit torch mpi clean
 
 all: build
 
@@ -69,13 +75,29 @@ demo: release
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-clippy: $(CARGO_CONFIG)
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+# Installs what is missing of $(MPI_PACKAGES) with apt-get (as root, as in CI); elsewhere
+# it says what to install.
+mpi:
+	@missing=$$(for p in $(MPI_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $$missing (for the cluster tests)"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else \
+	    echo "the cluster tests need: $$missing (e.g. sudo apt-get install $$missing)" >&2; exit 1; \
+	  fi; \
+	fi
 
-# The end-to-end tests run the built binary and load the built plugins, so build first.
+clippy: $(CARGO_CONFIG) mpi
+	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
+	$(CARGO) clippy -p dlscan -- -D warnings
+
+# The end-to-end tests run the built binary and load the built plugins, so build first,
+# with the features the tests use.
 # scan-core without its surrogate features must build without libtorch.
-unit: build $(SIMSUSY_STAMP)
-	$(CARGO) test --workspace
+unit: $(CARGO_CONFIG) mpi $(SIMSUSY_STAMP)
+	$(CARGO) build --workspace --all-targets $(TEST_FEATURES)
+	$(CARGO) test --workspace $(TEST_FEATURES)
 	$(CARGO) build -p scan-core --no-default-features
 
 test: fmt-check clippy unit

@@ -4,6 +4,8 @@
 //! scanner and the progress display together, and prints. Everything else lives in
 //! `scan-core` and `oracle-api`.
 
+#[cfg(feature = "mpi")]
+mod cluster;
 mod config;
 mod identity;
 mod import;
@@ -19,7 +21,7 @@ use clap::{Parser, Subcommand};
 use oracle_api::isolation::WorkerCommand;
 use oracle_api::{Oracle, Plugin, locate_plugin};
 use scan_core::journal::format_number;
-use scan_core::{IsolatedPluginFactory, OracleFactory, PluginFactory, Scanner};
+use scan_core::{EvaluatorOptions, IsolatedPluginFactory, OracleFactory, PluginFactory, Scanner};
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
@@ -92,16 +94,44 @@ enum Command {
     },
 }
 
+/// Where batches are evaluated: on this process's worker threads, or on the other ranks of
+/// an MPI job (feature `mpi`).
+#[derive(Clone, Copy)]
+enum Pool<'a> {
+    Local,
+    #[cfg(feature = "mpi")]
+    Ranks(&'a cluster::Cluster),
+    #[cfg(not(feature = "mpi"))]
+    #[allow(dead_code)]
+    Never(std::marker::PhantomData<&'a ()>),
+}
+
 fn main() {
     let cli = Cli::parse();
+    #[cfg(feature = "mpi")]
+    let cluster = cluster::join().unwrap_or_else(|e| fail(e));
+    #[cfg(feature = "mpi")]
+    if let Some(c) = cluster.as_ref().filter(|c| c.rank() > 0) {
+        // Evaluating ranks serve rank 0's runs; other commands are rank 0's alone.
+        if let Command::Run { .. } | Command::Resume { .. } = cli.command
+            && let Err(e) = c.serve(rank_evaluator)
+        {
+            fail(e.context(format!("rank {}", c.rank())));
+        }
+        return;
+    }
+    #[cfg(feature = "mpi")]
+    let pool = cluster.as_ref().map_or(Pool::Local, Pool::Ranks);
+    #[cfg(not(feature = "mpi"))]
+    let pool = Pool::Local;
     let result = match cli.command {
         Command::Run {
             config,
             out,
             no_plots,
             force,
-        } => run(&config, out, !no_plots, force),
-        Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots),
+        } => run(&config, out, !no_plots, force, pool),
+        Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots, pool),
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Check { config } => check(&config),
         Command::PluginInfo { plugin } => plugin_info(&plugin),
@@ -111,10 +141,27 @@ fn main() {
             oracle_api::isolation::serve_plugin(&plugin).map_err(|e| anyhow::anyhow!(e))
         }
     };
-    if let Err(e) = result {
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+    #[cfg(feature = "mpi")]
+    if let Some(c) = &cluster {
+        c.release();
     }
+    if let Err(e) = result {
+        fail(e);
+    }
+}
+
+fn fail(e: anyhow::Error) -> ! {
+    eprintln!("error: {e:#}");
+    std::process::exit(1)
+}
+
+/// An evaluating rank's evaluator, from the configuration rank 0 sent.
+#[cfg(feature = "mpi")]
+fn rank_evaluator(path: &Path, text: String) -> Result<scan_core::Evaluator> {
+    let loaded = config::parse(path, text)?;
+    scan_core::cpus::limit_threads(loaded.cpus);
+    let (factory, options) = oracle_factory(&loaded)?;
+    Ok(scan_core::Evaluator::new(factory, options)?)
 }
 
 fn import_dlscanner(input: &Path, out: Option<&Path>) -> Result<()> {
@@ -158,10 +205,9 @@ fn worker_command(plugin: &Path) -> Result<WorkerCommand> {
     })
 }
 
-/// The scanner for a loaded configuration, with its strategy and progress display.
-fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
-    scan_core::cpus::limit_threads(loaded.cpus);
-    let mut settings = loaded.settings.clone();
+/// The oracle instances a configuration asks for, and how the evaluator runs them.
+fn oracle_factory(loaded: &config::Loaded) -> Result<(Arc<dyn OracleFactory>, EvaluatorOptions)> {
+    let mut options = loaded.settings.evaluator.clone();
     let factory: Arc<dyn OracleFactory> = match loaded.config.oracle.isolation {
         config::Isolation::Thread => Arc::new(PluginFactory {
             plugin: load_plugin(loaded)?,
@@ -173,8 +219,8 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
             let worker = worker_command(&path)?;
             // The workers keep the time limit, killing a worker whose call runs over, so
             // nothing is left running; one point per call unless told otherwise, as then.
-            let timeout = settings.evaluator.timeout.take();
-            settings.evaluator.chunk_size = settings.evaluator.chunk_size.or(timeout.map(|_| 1));
+            let timeout = options.timeout.take();
+            options.chunk_size = options.chunk_size.or(timeout.map(|_| 1));
             Arc::new(IsolatedPluginFactory {
                 worker,
                 config: loaded.oracle_config.clone(),
@@ -182,8 +228,28 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
             })
         }
     };
-    let scanner = Scanner::new(loaded.space.clone(), &loaded.target, factory, settings)
-        .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
+    Ok((factory, options))
+}
+
+/// The scanner for a loaded configuration, with its strategy and progress display.
+fn scanner_for(loaded: &config::Loaded, pool: Pool) -> Result<Scanner> {
+    scan_core::cpus::limit_threads(loaded.cpus);
+    let mut settings = loaded.settings.clone();
+    let scanner = match pool {
+        Pool::Local => {
+            let (factory, options) = oracle_factory(loaded)?;
+            settings.evaluator = options;
+            Scanner::new(loaded.space.clone(), &loaded.target, factory, settings)
+        }
+        #[cfg(feature = "mpi")]
+        Pool::Ranks(cluster) => {
+            let ranks = cluster.start_workers(&loaded.path, &loaded.text)?;
+            Scanner::with_evaluator(loaded.space.clone(), &loaded.target, Box::new(ranks), settings)
+        }
+        #[cfg(not(feature = "mpi"))]
+        Pool::Never(_) => unreachable!("no MPI in this build"),
+    }
+    .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
     let strategy = loaded.strategy(scanner.output_names())?;
     let identity = identity::identity(&loaded.text).with_context(|| loaded.path.display().to_string())?;
     let mut scanner = scanner
@@ -194,14 +260,18 @@ fn scanner_for(loaded: &config::Loaded) -> Result<Scanner> {
 }
 
 /// Run until a stopping rule holds; the first Ctrl-C stops after the points in flight.
-fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: bool) -> Result<()> {
+fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
     let signal = watch_signals(scanner.stop_handle())?;
     eprintln!(
-        "dlscan: scanning {} parameters with `{}` on {} workers ({} cores); results in {}",
+        "dlscan: scanning {} parameters with `{}` on {} workers ({}); results in {}",
         loaded.space.dim(),
         loaded.config.oracle.plugin,
-        loaded.settings.evaluator.workers,
-        loaded.cpus,
+        scanner.workers(),
+        match pool {
+            #[cfg(feature = "mpi")]
+            Pool::Ranks(c) => format!("{} evaluating MPI ranks", c.evaluating_ranks().len()),
+            _ => format!("{} cores", loaded.cpus),
+        },
         dir.display()
     );
     scanner.run()?;
@@ -273,16 +343,16 @@ fn plot(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool) -> Result<()> {
+fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool, pool: Pool) -> Result<()> {
     let loaded = config::load(config_path)?;
     let dir = out.unwrap_or_else(|| loaded.output_dir());
     check_new_run_dir(&dir, force)?;
-    let scanner = scanner_for(&loaded)?.with_run_dir(&dir)?;
+    let scanner = scanner_for(&loaded, pool)?.with_run_dir(&dir)?;
     for name in ["config.toml", identity::ORIGINAL] {
         std::fs::write(dir.join(name), &loaded.text)
             .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
     }
-    drive(scanner, &loaded, &dir, with_plots)
+    drive(scanner, &loaded, &dir, with_plots, pool)
 }
 
 /// A new run goes into an empty (or missing) directory, so nothing of the user's is
@@ -316,16 +386,16 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
     Ok(())
 }
 
-fn resume(dir: &Path, with_plots: bool) -> Result<()> {
+fn resume(dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
     let loaded = load_run_config(dir)?;
     identity::check_unchanged(dir, &loaded.text)?;
-    let scanner = scanner_for(&loaded)?.resume_run_dir(dir)?;
+    let scanner = scanner_for(&loaded, pool)?.resume_run_dir(dir)?;
     eprintln!(
         "dlscan: resuming {} with {} points on record",
         dir.display(),
         scanner.history().len()
     );
-    drive(scanner, &loaded, dir, with_plots)
+    drive(scanner, &loaded, dir, with_plots, pool)
 }
 
 fn check(config_path: &Path) -> Result<()> {

@@ -216,6 +216,9 @@ pub struct BatchResult {
     pub seconds: f64,
 }
 
+/// Receives each chunk of a batch as it completes: its rows, their outputs and outcomes.
+pub type ChunkSink<'a> = dyn FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError> + 'a;
+
 /// Where a scan's batches are evaluated: worker threads of this process ([`Evaluator`]),
 /// or any other pool, such as the ranks of an MPI job. Whatever the pool, each point's
 /// outcome is decided as [`Evaluator`] decides it, and results land at their point's index.
@@ -240,7 +243,7 @@ pub trait EvaluatePoints {
         &mut self,
         x: &[f64],
         stop: &AtomicBool,
-        on_chunk: &mut dyn FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError>,
+        on_chunk: &mut ChunkSink<'_>,
     ) -> Result<BatchResult, ScanError>;
 }
 
@@ -261,7 +264,7 @@ impl EvaluatePoints for Evaluator {
         &mut self,
         x: &[f64],
         stop: &AtomicBool,
-        on_chunk: &mut dyn FnMut(Range<usize>, &[f64], &[Outcome]) -> Result<(), ScanError>,
+        on_chunk: &mut ChunkSink<'_>,
     ) -> Result<BatchResult, ScanError> {
         Evaluator::evaluate(self, x, stop, on_chunk)
     }

@@ -58,8 +58,8 @@ mod target;
 
 pub use error::ScanError;
 pub use evaluator::{
-    BatchResult, EvaluatePoints, Evaluator, EvaluatorOptions, IsolatedPluginFactory, MAX_TIMEOUT, OracleFactory, Outcome,
-    PluginFactory, Status,
+    BatchResult, ChunkSink, EvaluatePoints, Evaluator, EvaluatorOptions, IsolatedPluginFactory, MAX_TIMEOUT,
+    OracleFactory, Outcome, PluginFactory, Status,
 };
 pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};

@@ -335,6 +335,11 @@ impl Scanner {
         &self.space
     }
 
+    /// Oracle instances evaluating at once.
+    pub fn workers(&self) -> usize {
+        self.evaluator.workers()
+    }
+
     /// Names of the oracle outputs.
     pub fn output_names(&self) -> &[String] {
         &self.evaluator.shape().output_names
