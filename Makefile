@@ -22,13 +22,14 @@ SIMSUSY_STAMP := $(VENV)/.simsusy-$(SIMSUSY_VERSION)
 CARGO_CONFIG := .cargo/config.toml
 DEMO_DIR ?= runs/o3d-demo
 
-# The test suite also builds and runs cluster scans (dlscan's `mpi` feature) under OpenMPI.
+# The test suite also builds and runs cluster scans (dlscan's `mpi` feature) under OpenMPI,
+# and builds the C++ and Fortran example plugins.
 TEST_FEATURES := --features dlscan/mpi,dlscan-suite/mpi
-# Debian's packages for them: mpirun, the MPI library and headers, and libclang for the
-# bindings rsmpi generates.
-MPI_PACKAGES := openmpi-bin libopenmpi-dev libclang-dev
+# Debian's packages for them: mpirun, the MPI library and headers, libclang for the
+# bindings rsmpi generates, and the C++ and Fortran compilers.
+TEST_PACKAGES := openmpi-bin libopenmpi-dev libclang-dev g++ gfortran
 
-.PHONY: all build release demo test fmt-check clippy unit torch mpi clean
+.PHONY: all build release demo test fmt-check clippy unit torch test-packages clean
 
 all: build
 
@@ -75,27 +76,27 @@ demo: release
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-# Installs what is missing of $(MPI_PACKAGES) with apt-get (as root, as in CI); elsewhere
+# Installs what is missing of $(TEST_PACKAGES) with apt-get (as root, as in CI); elsewhere
 # it says what to install.
-mpi:
-	@missing=$$(for p in $(MPI_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+test-packages:
+	@missing=$$(for p in $(TEST_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    echo "installing $$missing (for the cluster tests)"; \
+	    echo "installing $$missing (for the tests)"; \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	  else \
-	    echo "the cluster tests need: $$missing (e.g. sudo apt-get install $$missing)" >&2; exit 1; \
+	    echo "the tests need: $$missing (e.g. sudo apt-get install $$missing)" >&2; exit 1; \
 	  fi; \
 	fi
 
-clippy: $(CARGO_CONFIG) mpi
+clippy: $(CARGO_CONFIG) test-packages
 	$(CARGO) clippy --workspace --all-targets $(TEST_FEATURES) -- -D warnings
 	$(CARGO) clippy -p dlscan -- -D warnings
 
 # The end-to-end tests run the built binary and load the built plugins, so build first,
 # with the features the tests use.
 # scan-core without its surrogate features must build without libtorch.
-unit: $(CARGO_CONFIG) mpi $(SIMSUSY_STAMP)
+unit: $(CARGO_CONFIG) test-packages $(SIMSUSY_STAMP)
 	$(CARGO) build --workspace --all-targets $(TEST_FEATURES)
 	$(CARGO) test --workspace $(TEST_FEATURES)
 	$(CARGO) build -p scan-core --no-default-features

@@ -82,8 +82,11 @@ fn check_header_layout(out: &Path) {
             point_error,
             last_error,
             destroy,
+            config_format,
         }
     ));
+    defines.push(format!("-DRUST_CONFIG_TOML={}", abi::CONFIG_TOML));
+    defines.push(format!("-DRUST_CONFIG_FLAT={}", abi::CONFIG_FLAT));
     defines.push(format!("-DRUST_ABI_VERSION={}", abi::ABI_VERSION));
     defines.push(format!("-DRUST_ABI_MINOR={}", abi::ABI_MINOR));
     let status = cc::Build::new()
@@ -102,8 +105,45 @@ fn check_header_layout(out: &Path) {
     );
 }
 
+/// Builds the C++ and Fortran example plugins with the system's `c++` and `gfortran`. A
+/// missing compiler leaves its plugin out (the tests that need it then say so); `make test`
+/// installs both.
+fn build_foreign(out: &Path) {
+    let cpp = Path::new("plugins/cpp-rosenbrock/rosenbrock_oracle.cpp");
+    let fortran = [
+        Path::new("plugins/fortran-spectrum/toy_spectrum.f90"),
+        Path::new("plugins/fortran-spectrum/dlscan_plugin.f90"),
+    ];
+    for input in std::iter::once(cpp).chain(fortran) {
+        println!("cargo:rerun-if-changed={}", input.display());
+    }
+    let compile = |name: &str, program: &str, args: &[&str], sources: &[&Path]| {
+        let lib = out.join(format!("libdlscan_{name}.so"));
+        let status = std::process::Command::new(program)
+            .args(["-shared", "-fPIC", "-O2", "-Wall", "-Werror"])
+            .args(args)
+            .args(sources)
+            .arg("-o")
+            .arg(&lib)
+            .status();
+        match status {
+            Ok(s) => {
+                assert!(s.success(), "compiling the {name} example plugin with {program} failed");
+                println!("cargo:rustc-env=DLSCAN_TEST_{}={}", name.to_uppercase(), lib.display());
+            }
+            Err(e) => println!("cargo:warning=the {name} example plugin is not built: cannot run {program} ({e})"),
+        }
+    };
+    compile("cpp_rosenbrock", "c++", &["-std=c++17", INCLUDE], &[cpp]);
+    let modules = out.join("fortran-modules");
+    std::fs::create_dir_all(&modules).expect("create the Fortran module directory");
+    let j = format!("-J{}", modules.display());
+    compile("fortran_spectrum", "gfortran", &[&j], &fortran);
+}
+
 fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
+    build_foreign(&out);
     let sphere = Path::new("plugins/c-sphere/sphere_oracle.c");
     let variants = Path::new("tests/fixtures/descriptor_variants.c");
     let crashing = Path::new("tests/fixtures/crashing_oracle.c");
@@ -124,6 +164,8 @@ fn main() {
     variant("c_sphere_reserved", "-DVARIANT_RESERVED=0x5a");
     variant("c_sphere_short", "-DVARIANT_SHORT");
     variant("c_sphere_later_minor", "-DVARIANT_LATER_MINOR");
+    variant("c_sphere_minor_0", "-DVARIANT_MINOR_0");
+    variant("c_sphere_format7", "-DVARIANT_FORMAT=7u");
     build(&out, "not_a_plugin", &[], Path::new("tests/fixtures/not_a_plugin.c"));
     build(&out, "c_crash", &["-Iplugins/c-sphere"], crashing);
 }

@@ -350,8 +350,30 @@ fn check_and_plugin_info_describe_the_oracle() {
     assert!(o.status.success());
     let stdout = text(&o.stdout);
     assert!(
-        stdout.contains("name:        toy")
-            && stdout.contains(&format!("oracle ABI:  {}", oracle_api::abi::ABI_VERSION)),
+        stdout.contains("name:          toy")
+            && stdout.contains(&format!("oracle ABI:    {}", oracle_api::abi::ABI_VERSION))
+            && stdout.contains("configuration: TOML text")
+            && stdout.contains("instance:      3 inputs; outputs O, likelihood (with no configuration)"),
+        "{stdout}"
+    );
+    // With a configuration, given as text or as a run configuration's [oracle.config].
+    let o = dlscan(&["plugin-info", "toy", "--config", "function = \"F_2d\""]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("instance:      2 inputs; outputs F (with the configuration given)"));
+    let o = dlscan(&["plugin-info", "toy", "--config", config.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stdout).contains("3 inputs; outputs O, likelihood (with the [oracle.config] of"));
+    let o = dlscan(&["plugin-info", "toy", "--config", "function = \"F_3d\""]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains("the plugin refused the configuration given"));
+    // A plugin that cannot make an instance without configuration is not in error.
+    let o = dlscan(&["plugin-info", "spheno"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    assert!(
+        stdout.contains("this plugin needs configuration to make one")
+            && stdout.contains("missing field `spheno`")
+            && stdout.contains("dlscan plugin-info spheno --config"),
         "{stdout}"
     );
 }
@@ -614,7 +636,7 @@ fn runs_draw_readable_plots() {
     assert!(!bare.join("plots").exists());
     let o = dlscan(&["plot", bare.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    assert_eq!(text(&o.stdout).lines().count(), 8);
+    assert_eq!(text(&o.stdout).lines().count(), 10);
 }
 
 #[test]

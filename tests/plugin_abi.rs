@@ -12,6 +12,8 @@ const C_SPHERE_ABI99: &str = env!("DLSCAN_TEST_C_SPHERE_ABI99");
 const C_SPHERE_RESERVED: &str = env!("DLSCAN_TEST_C_SPHERE_RESERVED");
 const C_SPHERE_SHORT: &str = env!("DLSCAN_TEST_C_SPHERE_SHORT");
 const C_SPHERE_LATER_MINOR: &str = env!("DLSCAN_TEST_C_SPHERE_LATER_MINOR");
+const C_SPHERE_MINOR_0: &str = env!("DLSCAN_TEST_C_SPHERE_MINOR_0");
+const C_SPHERE_FORMAT7: &str = env!("DLSCAN_TEST_C_SPHERE_FORMAT7");
 const NOT_A_PLUGIN: &str = env!("DLSCAN_TEST_NOT_A_PLUGIN");
 
 #[test]
@@ -88,12 +90,12 @@ fn c_plugin_loads_and_evaluates() {
     assert_eq!((out[0], out[1]), (9.0, 3.0));
     assert_eq!(
         results[1],
-        Err(PointFailure::Failed("first coordinate below -1e6".into()))
+        Err(PointFailure::Failed("first coordinate below -1e+06".into()))
     );
     assert_eq!((out[4], out[5]), (25.0, 5.0));
     assert!(results[0].is_ok() && results[2].is_ok());
     let err = plugin.instantiate("dim = 0").unwrap_err().to_string();
-    assert!(err.contains("dim = 0 must lie in 1..1000"), "{err}");
+    assert!(err.contains("dim must be a whole number in 1..1000"), "{err}");
 }
 
 #[test]
@@ -180,4 +182,59 @@ fn header_constants_match_the_rust_abi() {
     assert_eq!(define("DLSCAN_POINT_TIMEOUT"), abi::POINT_TIMEOUT.to_string());
     assert_eq!(define("DLSCAN_CALL_OK"), abi::CALL_OK.to_string());
     assert_eq!(define("DLSCAN_CALL_ERROR"), abi::CALL_ERROR.to_string());
+}
+
+#[test]
+fn a_c_plugin_reads_several_keys_of_its_flat_configuration() {
+    let plugin = Plugin::load(C_SPHERE).unwrap();
+    assert!(plugin.wants_flat_config());
+    // The host turns the TOML table into `key = value` lines the plugin reads with the
+    // header's helpers: a number, an array, a string with escapes.
+    let config = "dim = 3\ncentre = [1.0, 2.0, 3.0]\nfail_below = -5.0\nprefix = \"d\\\"q\"";
+    let mut oracle = plugin.instantiate(config).unwrap();
+    assert_eq!(oracle.shape().n_inputs, 3);
+    assert_eq!(oracle.shape().output_names, ["d\"q2", "d\"q"]);
+    let mut out = [0.0; 4];
+    let mut results: Vec<PointResult> = vec![Ok(()); 2];
+    oracle
+        .evaluate_batch(&[1.0, 2.0, 5.0, -6.0, 0.0, 0.0], &mut out, &mut results)
+        .unwrap();
+    assert_eq!(&out[..2], &[4.0, 2.0]);
+    assert!(results[0].is_ok());
+    assert!(
+        matches!(&results[1], Err(PointFailure::Failed(m)) if m == "first coordinate below -5"),
+        "{:?}",
+        results[1]
+    );
+    for (bad, says) in [
+        ("dim = 2\ncolour = \"red\"", "unknown setting `colour = \"red\"`"),
+        ("dim = 3\ncentre = [1.0, 2.0]", "centre must be a list of 3 numbers"),
+        ("dim = 2.5", "dim must be a whole number"),
+        ("prefix = 3", "prefix must be a string"),
+        ("dim = ", "configuration is not TOML"),
+    ] {
+        let err = plugin.instantiate(bad).unwrap_err().to_string();
+        assert!(err.contains(says), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn a_2_0_plugin_gets_toml_and_an_unknown_configuration_format_is_refused() {
+    let plugin = Plugin::load(C_SPHERE_MINOR_0).unwrap();
+    assert_eq!(plugin.abi_minor(), 0);
+    assert!(!plugin.wants_flat_config());
+    // TOML as it is: the plugin's flat reader finds no `dim = ` line in an inline table.
+    let mut oracle = plugin.instantiate("dim = 4").unwrap();
+    assert_eq!(oracle.shape().n_inputs, 4);
+    let err = plugin.instantiate("[nested]\ndim = 4").unwrap_err().to_string();
+    assert!(err.contains("unknown setting `[nested]`"), "{err}");
+    let mut out = [0.0; 2];
+    oracle.evaluate(&[1.0, 1.0, 1.0, 1.0], &mut out).unwrap();
+    assert_eq!(out, [4.0, 2.0]);
+    match Plugin::load(C_SPHERE_FORMAT7) {
+        Err(e @ LoadError::UnknownConfigFormat { found: 7, .. }) => {
+            assert!(e.to_string().contains("libc_sphere_format7"), "{e}")
+        }
+        other => panic!("expected an unknown configuration format, got {other:?}"),
+    }
 }

@@ -1,9 +1,14 @@
 /*
- * A dlscan oracle written in C: the squared distance from the origin of a point in n
- * dimensions, and its square root.
+ * A dlscan oracle written in C: the squared distance of a point in n dimensions from a
+ * centre, and its square root.
  *
- * Configuration text: "dim = N" (default 2). Points with a negative first coordinate
- * below -1e6 fail, to show per-point error reporting.
+ * It takes its configuration flat (config_format = DLSCAN_CONFIG_FLAT), so it reads it
+ * with the header's helpers instead of a TOML parser. Keys, all optional:
+ *   dim = N              dimension (default 2)
+ *   centre = [c0, ...]   the centre (default the origin); arrives as centre[0] = ... lines
+ *   fail_below = V       points whose first coordinate is below V fail (default -1e6), to
+ *                        show per-point error reporting
+ *   prefix = "r"         output names: <prefix>2 and <prefix> (default "r")
  *
  * Build: cc -shared -fPIC -I<oracle-api>/include sphere_oracle.c -o libdlscan_c_sphere.so -lm
  */
@@ -14,25 +19,55 @@
 
 #include "dlscan_oracle.h"
 
+#define SPHERE_MAX_DIM 1000
+
 typedef struct sphere {
     size_t dim;
+    double centre[SPHERE_MAX_DIM];
+    double fail_below;
+    char prefix[64];
+    char name_squared[80];
     const char *names[2];
-    const char *point_errors_msg;
+    char point_error_msg[128];
     size_t n_last;
     unsigned char *failed; /* per point of the last batch */
     char last_error[256];
 } sphere;
 
-static void *sphere_create(const char *config, char *err, size_t err_len) {
-    long dim = 2;
-    if (config != NULL && config[0] != '\0') {
-        if (sscanf(config, " dim = %ld", &dim) != 1) {
-            snprintf(err, err_len, "c-sphere: cannot read configuration '%s' (expected 'dim = N')", config);
-            return NULL;
+/* Refuse keys this plugin does not know, so a typo in the run configuration is an error
+ * rather than a silently ignored setting. */
+static int sphere_check_keys(const char *config, char *err, size_t err_len) {
+    static const char *const known[] = {"dim = ", "centre[", "fail_below = ", "prefix = "};
+    for (const char *line = config; line != NULL && *line != '\0';) {
+        int ok = 0;
+        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+            if (strncmp(line, known[k], strlen(known[k])) == 0) ok = 1;
+        if (!ok) {
+            int len = (int)strcspn(line, "\n");
+            snprintf(err, err_len, "c-sphere: unknown setting `%.*s` (known: dim, centre, fail_below, prefix)", len,
+                     line);
+            return 0;
         }
+        line = strchr(line, '\n');
+        if (line != NULL) line++;
     }
-    if (dim < 1 || dim > 1000) {
-        snprintf(err, err_len, "c-sphere: dim = %ld must lie in 1..1000", dim);
+    return 1;
+}
+
+static void *sphere_create(const char *config, char *err, size_t err_len) {
+    double dim = 2.0, fail_below = -1e6;
+    char prefix[64] = "r";
+    if (!sphere_check_keys(config, err, err_len)) return NULL;
+    if (dlscan_config_number(config, "dim", &dim) < 0 || dim != floor(dim) || dim < 1 || dim > SPHERE_MAX_DIM) {
+        snprintf(err, err_len, "c-sphere: dim must be a whole number in 1..%d", SPHERE_MAX_DIM);
+        return NULL;
+    }
+    if (dlscan_config_number(config, "fail_below", &fail_below) < 0) {
+        snprintf(err, err_len, "c-sphere: fail_below must be a number");
+        return NULL;
+    }
+    if (dlscan_config_string(config, "prefix", prefix, sizeof prefix) < 0) {
+        snprintf(err, err_len, "c-sphere: prefix must be a string of at most %zu bytes", sizeof prefix - 1);
         return NULL;
     }
     sphere *s = calloc(1, sizeof *s);
@@ -41,9 +76,27 @@ static void *sphere_create(const char *config, char *err, size_t err_len) {
         return NULL;
     }
     s->dim = (size_t)dim;
-    s->names[0] = "r2";
-    s->names[1] = "r";
-    s->point_errors_msg = "first coordinate below -1e6";
+    s->fail_below = fail_below;
+    size_t given = 0; /* centre[0], centre[1], ... up to the first one missing */
+    int found = 1;
+    while (given <= SPHERE_MAX_DIM && found == 1) {
+        char key[32];
+        double c = 0.0;
+        snprintf(key, sizeof key, "centre[%zu]", given);
+        found = dlscan_config_number(config, key, &c);
+        if (found == 1 && given < s->dim) s->centre[given] = c;
+        if (found == 1) given++;
+    }
+    if (found < 0 || (given != 0 && given != s->dim)) {
+        snprintf(err, err_len, "c-sphere: centre must be a list of %zu numbers", s->dim);
+        free(s);
+        return NULL;
+    }
+    memcpy(s->prefix, prefix, sizeof prefix);
+    snprintf(s->name_squared, sizeof s->name_squared, "%s2", s->prefix);
+    s->names[0] = s->name_squared;
+    s->names[1] = s->prefix;
+    snprintf(s->point_error_msg, sizeof s->point_error_msg, "first coordinate below %g", s->fail_below);
     return s;
 }
 
@@ -66,13 +119,13 @@ static int32_t sphere_evaluate(void *handle, size_t n, const double *x, double *
     s->n_last = n;
     for (size_t i = 0; i < n; i++) {
         const double *xi = x + i * s->dim;
-        if (xi[0] < -1e6) {
+        if (xi[0] < s->fail_below) {
             s->failed[i] = 1;
             status[i] = DLSCAN_POINT_FAILED;
             continue;
         }
         double r2 = 0.0;
-        for (size_t d = 0; d < s->dim; d++) r2 += xi[d] * xi[d];
+        for (size_t d = 0; d < s->dim; d++) r2 += (xi[d] - s->centre[d]) * (xi[d] - s->centre[d]);
         outputs[2 * i] = r2;
         outputs[2 * i + 1] = sqrt(r2);
         s->failed[i] = 0;
@@ -83,7 +136,7 @@ static int32_t sphere_evaluate(void *handle, size_t n, const double *x, double *
 
 static const char *sphere_point_error(void *handle, size_t i) {
     sphere *s = handle;
-    return (i < s->n_last && s->failed[i]) ? s->point_errors_msg : NULL;
+    return (i < s->n_last && s->failed[i]) ? s->point_error_msg : NULL;
 }
 
 static const char *sphere_last_error(void *handle) {
@@ -110,6 +163,7 @@ static const dlscan_oracle_descriptor DESCRIPTOR = {
     .point_error = sphere_point_error,
     .last_error = sphere_last_error,
     .destroy = sphere_destroy,
+    .config_format = DLSCAN_CONFIG_FLAT,
 };
 
 const dlscan_oracle_descriptor *dlscan_oracle_entry(void) { return &DESCRIPTOR; }

@@ -72,10 +72,15 @@ enum Command {
         /// The run configuration (TOML).
         config: PathBuf,
     },
-    /// Show what a plugin library is: name, version, ABI, and its default instance's shape.
+    /// Show what a plugin library is: name, version, ABI, the form of configuration it
+    /// takes, and the inputs and outputs of an instance.
     PluginInfo {
         /// A plugin path, or a name such as `toy` looked up in the plugin search path.
         plugin: String,
+        /// The instance's configuration: TOML text (the body of `[oracle.config]`), or a
+        /// run configuration file whose `[oracle.config]` table is used.
+        #[arg(long)]
+        config: Option<String>,
     },
     /// Serve a plugin to a scan over standard input and output (started by dlscan itself
     /// for `[oracle] isolation = "process"`).
@@ -134,7 +139,7 @@ fn main() {
         Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots, pool),
         Command::Plot { run_dir } => plot(&run_dir),
         Command::Check { config } => check(&config),
-        Command::PluginInfo { plugin } => plugin_info(&plugin),
+        Command::PluginInfo { plugin, config } => plugin_info(&plugin, config.as_deref()),
         Command::ImportDlscanner { input, out } => import_dlscanner(&input, out.as_deref()),
         Command::OracleWorker { plugin } => {
             oracle_api::install_quiet_panic_hook();
@@ -462,23 +467,47 @@ fn check(config_path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn plugin_info(spec: &str) -> Result<()> {
+fn plugin_info(spec: &str, config: Option<&str>) -> Result<()> {
     let path = locate_plugin(spec, &config::plugin_search_path())?;
     let plugin = Plugin::load(&path)?;
-    println!("path:        {}", plugin.path().display());
-    println!("name:        {}", plugin.name());
-    println!("version:     {}", plugin.version());
-    println!("oracle ABI:  {}.{}", oracle_api::abi::ABI_VERSION, plugin.abi_minor());
-    match plugin.instantiate("") {
+    println!("path:          {}", plugin.path().display());
+    println!("name:          {}", plugin.name());
+    println!("version:       {}", plugin.version());
+    println!("oracle ABI:    {}.{}", oracle_api::abi::ABI_VERSION, plugin.abi_minor());
+    println!(
+        "configuration: {}",
+        if plugin.wants_flat_config() {
+            "flat `key = value` lines (from the TOML of [oracle.config])"
+        } else {
+            "TOML text (the [oracle.config] table)"
+        }
+    );
+    let (text, source) = match config {
+        None => (String::new(), "no configuration".to_string()),
+        Some(c) if Path::new(c).is_file() => (
+            config::oracle_config_of(Path::new(c))?,
+            format!("the [oracle.config] of {c}"),
+        ),
+        Some(c) => (c.to_string(), "the configuration given".to_string()),
+    };
+    match plugin.instantiate(&text) {
         Ok(o) => {
             let s = o.shape();
             println!(
-                "default instance: {} inputs; outputs {}",
+                "instance:      {} inputs; outputs {} (with {source})",
                 s.n_inputs,
                 s.output_names.join(", ")
             );
         }
-        Err(e) => println!("default instance: cannot be created without configuration ({e})"),
+        Err(e) if config.is_none() => {
+            println!("instance:      this plugin needs configuration to make one; it says: {e}");
+            println!(
+                "               pass it with `dlscan plugin-info {spec} --config 'key = value'` (or \
+                 --config run.toml), or put it in a run configuration's [oracle.config] table and \
+                 run `dlscan check run.toml`"
+            );
+        }
+        Err(e) => bail!("the plugin refused {source}: {e}"),
     }
     Ok(())
 }

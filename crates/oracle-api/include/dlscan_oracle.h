@@ -1,5 +1,5 @@
 /*
- * dlscan_oracle.h — the C ABI of dlscan oracle plugins, version 2.0.
+ * dlscan_oracle.h — the C ABI of dlscan oracle plugins, version 2.1.
  *
  * A plugin is a shared library exporting one function:
  *
@@ -51,6 +51,15 @@
  *   point's reason comes from `point_error`. Never let an exception or a longjmp cross
  *   these functions.
  *
+ * Configuration
+ *   create() gets the run configuration's [oracle.config] table as text: as TOML (the
+ *   default, DLSCAN_CONFIG_TOML) or, when the descriptor sets config_format =
+ *   DLSCAN_CONFIG_FLAT (since 2.1), flat: one `key = value` line per value, keys as full
+ *   dotted paths with [i] for array elements (`dim = 3`, `spheno.binary = "/opt/SPheno"`,
+ *   `radii[1] = 3.0`, `terms[0].sigma = 0.5`), strings JSON-quoted, numbers readable by
+ *   strtod, lines sorted by key. dlscan_config_number() and dlscan_config_string() below
+ *   read it; plugins/README.md describes the format completely.
+ *
  * Fortran authors: bind these with ISO_C_BINDING (BIND(C)) and set struct_size to the
  * C_SIZEOF of the descriptor type; C++ authors: wrap this header in extern "C" (it does so
  * itself) and catch every exception inside each function.
@@ -60,18 +69,23 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define DLSCAN_ORACLE_ABI_VERSION 2u
-#define DLSCAN_ORACLE_ABI_MINOR 0u
+#define DLSCAN_ORACLE_ABI_MINOR 1u
 #define DLSCAN_ORACLE_ENTRY_SYMBOL "dlscan_oracle_entry"
 
 #define DLSCAN_POINT_OK 0
 #define DLSCAN_POINT_FAILED 1
 #define DLSCAN_POINT_TIMEOUT 2
+
+#define DLSCAN_CONFIG_TOML 0u
+#define DLSCAN_CONFIG_FLAT 1u
 
 #define DLSCAN_CALL_OK 0
 #define DLSCAN_CALL_ERROR 1
@@ -84,7 +98,8 @@ typedef struct dlscan_oracle_shape {
 } dlscan_oracle_shape;
 
 /* Layout (offsets on 64-bit targets): abi_version 0, abi_minor 4, reserved 6,
- * struct_size 8, name 16, version 24, then the functions from 32 to 72; 80 bytes. */
+ * struct_size 8, name 16, version 24, then the functions from 32 to 72, config_format 80;
+ * 88 bytes (80 in ABI 2.0, which ended with destroy). */
 typedef struct dlscan_oracle_descriptor {
     uint32_t abi_version; /* DLSCAN_ORACLE_ABI_VERSION; always the first field */
     uint16_t abi_minor;   /* DLSCAN_ORACLE_ABI_MINOR */
@@ -113,6 +128,10 @@ typedef struct dlscan_oracle_descriptor {
     /* Release the handle. */
     void (*destroy)(void *handle);
 
+    /* Since 2.1: how create() gets its configuration, DLSCAN_CONFIG_TOML (0, also what a 2.0
+     * descriptor gets) or DLSCAN_CONFIG_FLAT. The host refuses other values. */
+    uint64_t config_format;
+
     /* Later minor versions append entries here. */
 } dlscan_oracle_descriptor;
 
@@ -121,6 +140,71 @@ typedef struct dlscan_oracle_descriptor {
 #define DLSCAN_ORACLE_DESCRIPTOR_HEADER                                                     \
     .abi_version = DLSCAN_ORACLE_ABI_VERSION, .abi_minor = DLSCAN_ORACLE_ABI_MINOR,          \
     .reserved = 0, .struct_size = sizeof(dlscan_oracle_descriptor)
+
+/* Reading a flat configuration (config_format = DLSCAN_CONFIG_FLAT) without a parser. */
+
+/* The value text of `key` (what follows "key = " on its line, up to the '\n'), or NULL
+ * if the configuration has no such line. */
+static inline const char *dlscan_config_find(const char *config, const char *key) {
+    size_t k = strlen(key);
+    for (const char *line = config; line != NULL && *line != '\0';) {
+        if (strncmp(line, key, k) == 0 && strncmp(line + k, " = ", 3) == 0) return line + k + 3;
+        line = strchr(line, '\n');
+        if (line != NULL) line++;
+    }
+    return NULL;
+}
+
+/* The number at `key` into *value. Returns 1 if found, 0 if absent (then *value is left
+ * as it was: preset it to the default), -1 if the value is not a number. */
+static inline int dlscan_config_number(const char *config, const char *key, double *value) {
+    const char *v = dlscan_config_find(config, key);
+    if (v == NULL) return 0;
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || (*end != '\n' && *end != '\0')) return -1;
+    *value = d;
+    return 1;
+}
+
+/* The string at `key`, unescaped, into buf (len bytes, NUL included). Returns 1 if
+ * found, 0 if absent (buf untouched), -1 if the value is not a string or does not fit. */
+static inline int dlscan_config_string(const char *config, const char *key, char *buf, size_t len) {
+    const char *v = dlscan_config_find(config, key);
+    if (v == NULL) return 0;
+    if (*v != '"' || len == 0) return -1;
+    size_t n = 0;
+    for (v++; *v != '"'; v++) {
+        unsigned long c = (unsigned char)*v;
+        if (c == '\0' || c == '\n') return -1;
+        if (c == '\\') {
+            v++;
+            switch (*v) {
+            case 'n': c = '\n'; break;
+            case 't': c = '\t'; break;
+            case 'r': c = '\r'; break;
+            case '"': c = '"'; break;
+            case '\\': c = '\\'; break;
+            case 'u': { /* \u00XX: only control characters are written this way */
+                char hex[5] = {0, 0, 0, 0, 0};
+                for (int i = 0; i < 4; i++) {
+                    if (strchr("0123456789abcdefABCDEF", v[1 + i]) == NULL || v[1 + i] == '\0') return -1;
+                    hex[i] = v[1 + i];
+                }
+                c = strtoul(hex, NULL, 16);
+                if (c > 0x7f) return -1;
+                v += 4;
+                break;
+            }
+            default: return -1;
+            }
+        }
+        if (n + 1 >= len) return -1;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return 1;
+}
 
 /* The one symbol a plugin exports. */
 const dlscan_oracle_descriptor *dlscan_oracle_entry(void);

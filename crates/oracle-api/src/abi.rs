@@ -43,6 +43,7 @@
 //! | 56 | `point_error` | function pointer |
 //! | 64 | `last_error` | function pointer |
 //! | 72 | `destroy` | function pointer |
+//! | 80 | `config_format` (since 2.1) | `u64` |
 //!
 //! The workspace's build script compiles a C file that checks every size and offset of
 //! the header's structs against these Rust definitions, so the two cannot drift apart.
@@ -70,7 +71,7 @@ pub const ABI_VERSION: u32 = 2;
 
 /// Minor version of this ABI: how many times the descriptor of major version
 /// [`ABI_VERSION`] has grown. Plugins of any minor version load (see the module docs).
-pub const ABI_MINOR: u16 = 0;
+pub const ABI_MINOR: u16 = 1;
 
 /// Name of the symbol every plugin exports (`const dlscan_oracle_descriptor *dlscan_oracle_entry(void)`).
 pub const ENTRY_SYMBOL: &str = "dlscan_oracle_entry";
@@ -81,6 +82,13 @@ pub const POINT_OK: i32 = 0;
 pub const POINT_FAILED: i32 = 1;
 /// Per-point status: the oracle gave up on this point after its own time limit.
 pub const POINT_TIMEOUT: i32 = 2;
+
+/// `config_format`: `create` gets the `[oracle.config]` table as TOML text (the 2.0
+/// behaviour, and what a descriptor without the field gets).
+pub const CONFIG_TOML: u64 = 0;
+/// `config_format`: `create` gets the table in the flat form of [`crate::flat_config`], one
+/// `key = value` per line, for plugins without a TOML parser.
+pub const CONFIG_FLAT: u64 = 1;
 
 /// Call status: the call succeeded.
 pub const CALL_OK: i32 = 0;
@@ -146,6 +154,9 @@ pub struct OracleDescriptor {
     pub point_error: Option<PointErrorFn>,
     pub last_error: Option<LastErrorFn>,
     pub destroy: Option<DestroyFn>,
+    /// Since 2.1: the form in which `create` wants its configuration, [`CONFIG_TOML`] or
+    /// [`CONFIG_FLAT`]; absent (a 2.0 descriptor) means TOML.
+    pub config_format: u64,
 }
 
 /// Size of the descriptor of ABI 2.0, which every plugin of this major version provides:
@@ -186,7 +197,8 @@ mod tests {
             offset_of!(OracleDescriptor, destroy),
         ];
         assert_eq!(offsets, [0, 4, 6, 8, 16, 24, 32, 40, 48, 56, 64, 72]);
-        assert_eq!(size_of::<OracleDescriptor>(), 80);
+        assert_eq!(offset_of!(OracleDescriptor, config_format), 80);
+        assert_eq!(size_of::<OracleDescriptor>(), 88);
         assert_eq!(DESCRIPTOR_MIN_SIZE, 80);
         assert_eq!(
             [

@@ -43,6 +43,7 @@ pub const fn descriptor<T: Oracle + FromConfig + 'static>(
         point_error: Some(point_error::<T>),
         last_error: Some(last_error::<T>),
         destroy: Some(destroy::<T>),
+        config_format: abi::CONFIG_TOML,
     }
 }
 

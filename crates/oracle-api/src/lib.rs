@@ -38,6 +38,7 @@
 
 pub mod abi;
 pub mod export;
+pub mod flat_config;
 pub mod isolation;
 mod loader;
 mod oracle;

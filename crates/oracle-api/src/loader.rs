@@ -38,6 +38,10 @@ pub enum LoadError {
         found: usize,
         minimum: usize,
     },
+    #[error(
+        "plugin {path}: its descriptor asks for configuration format {found}, this dlscan knows 0 (TOML) and 1 (flat); rebuild the plugin or update dlscan"
+    )]
+    UnknownConfigFormat { path: PathBuf, found: u64 },
     #[error("plugin {path}: descriptor lacks the `{missing}` function")]
     Incomplete { path: PathBuf, missing: &'static str },
     #[error("plugin {path}: {what} is not valid UTF-8")]
@@ -46,11 +50,11 @@ pub enum LoadError {
     NotInSearchPath { name: String, file: String, dirs: String },
 }
 
-// `Plugin::load` reads the descriptor as a whole, which is valid while every field this
-// host knows is one that all plugins of the major version provide. A minor version that
-// appends optional entries makes the descriptor larger than the minimum; the loader must
-// then read each of them only when the plugin's `struct_size` covers it.
-const _: () = assert!(std::mem::size_of::<OracleDescriptor>() == abi::DESCRIPTOR_MIN_SIZE);
+// `Plugin::load` reads the descriptor field by field: a plugin built against ABI 2.0
+// provides only `DESCRIPTOR_MIN_SIZE` bytes, less than this host's descriptor, so fields
+// appended by later minor versions are read only when the plugin's `struct_size` covers
+// them, and never through a reference to the whole struct.
+const _: () = assert!(std::mem::offset_of!(OracleDescriptor, config_format) == abi::DESCRIPTOR_MIN_SIZE);
 
 #[derive(Clone, Copy)]
 struct Functions {
@@ -78,7 +82,7 @@ fn open_library(path: &Path) -> Result<Library, LoadError> {
 /// Calls the library's entry and checks the descriptor's header (ABI version, reserved
 /// field, size), reading it field by field, before anything else of it is trusted.
 /// Returns the descriptor and the plugin's minor ABI version.
-fn checked_descriptor(library: &Library, path: &Path) -> Result<(*const OracleDescriptor, u16), LoadError> {
+fn checked_descriptor(library: &Library, path: &Path) -> Result<(*const OracleDescriptor, u16, usize), LoadError> {
     // SAFETY: the symbol's type is the documented entry signature; a library exporting the
     // name with another type breaks the plugin contract, which we cannot detect.
     let entry: abi::EntryFn = unsafe { library.get::<abi::EntryFn>(abi::ENTRY_SYMBOL.as_bytes()) }
@@ -125,23 +129,55 @@ fn checked_descriptor(library: &Library, path: &Path) -> Result<(*const OracleDe
             minimum: abi::DESCRIPTOR_MIN_SIZE,
         });
     }
-    Ok((descriptor, abi_minor))
+    Ok((descriptor, abi_minor, struct_size))
+}
+
+/// The configuration format an accepted descriptor asks for: TOML unless its
+/// `struct_size` covers the 2.1 field `config_format`.
+fn config_format(descriptor: *const OracleDescriptor, struct_size: usize, path: &Path) -> Result<u64, LoadError> {
+    let end = std::mem::offset_of!(OracleDescriptor, config_format) + std::mem::size_of::<u64>();
+    if struct_size < end {
+        return Ok(abi::CONFIG_TOML);
+    }
+    // SAFETY: the plugin provides `struct_size` readable bytes of its descriptor, and they
+    // cover this field.
+    let found = unsafe { (&raw const (*descriptor).config_format).read() };
+    match found {
+        abi::CONFIG_TOML | abi::CONFIG_FLAT => Ok(found),
+        _ => Err(LoadError::UnknownConfigFormat {
+            path: path.to_path_buf(),
+            found,
+        }),
+    }
 }
 
 impl Functions {
-    /// The descriptor's function table; a plugin must provide every entry.
-    fn from_descriptor(d: &OracleDescriptor, path: &Path) -> Result<Functions, LoadError> {
+    /// The function table of a descriptor `checked_descriptor` accepted; a plugin must
+    /// provide every entry of ABI 2.0.
+    fn from_descriptor(d: *const OracleDescriptor, path: &Path) -> Result<Functions, LoadError> {
         let missing = |what| LoadError::Incomplete {
             path: path.to_path_buf(),
             missing: what,
         };
+        // SAFETY: an accepted descriptor provides every field of ABI 2.0, these among them;
+        // each is read on its own, nothing beyond the 2.0 fields.
+        let (create, describe, evaluate, point_error, last_error, destroy) = unsafe {
+            (
+                (&raw const (*d).create).read(),
+                (&raw const (*d).describe).read(),
+                (&raw const (*d).evaluate).read(),
+                (&raw const (*d).point_error).read(),
+                (&raw const (*d).last_error).read(),
+                (&raw const (*d).destroy).read(),
+            )
+        };
         Ok(Functions {
-            create: d.create.ok_or_else(|| missing("create"))?,
-            describe: d.describe.ok_or_else(|| missing("describe"))?,
-            evaluate: d.evaluate.ok_or_else(|| missing("evaluate"))?,
-            point_error: d.point_error.ok_or_else(|| missing("point_error"))?,
-            last_error: d.last_error.ok_or_else(|| missing("last_error"))?,
-            destroy: d.destroy.ok_or_else(|| missing("destroy"))?,
+            create: create.ok_or_else(|| missing("create"))?,
+            describe: describe.ok_or_else(|| missing("describe"))?,
+            evaluate: evaluate.ok_or_else(|| missing("evaluate"))?,
+            point_error: point_error.ok_or_else(|| missing("point_error"))?,
+            last_error: last_error.ok_or_else(|| missing("last_error"))?,
+            destroy: destroy.ok_or_else(|| missing("destroy"))?,
         })
     }
 }
@@ -156,6 +192,7 @@ pub struct Plugin {
     name: String,
     version: String,
     abi_minor: u16,
+    config_format: u64,
 }
 
 impl std::fmt::Debug for Plugin {
@@ -165,6 +202,7 @@ impl std::fmt::Debug for Plugin {
             .field("name", &self.name)
             .field("version", &self.version)
             .field("abi_minor", &self.abi_minor)
+            .field("config_format", &self.config_format)
             .finish_non_exhaustive()
     }
 }
@@ -211,14 +249,9 @@ impl Plugin {
             return Err(LoadError::NotFound { path });
         }
         let library = open_library(&path)?;
-        let (descriptor, abi_minor) = checked_descriptor(&library, &path)?;
-        // SAFETY: the plugin provides `struct_size` readable bytes of static data laid out as
-        // this major version's descriptor; `struct_size` covers the whole of this host's
-        // `OracleDescriptor` (checked by `checked_descriptor`; its size is the minimum, asserted at compile time), so
-        // a reference to it reads nothing beyond what the plugin provides. Bytes past it
-        // (entries of a later minor version) are not read.
-        let d: &OracleDescriptor = unsafe { &*descriptor };
-        let functions = Functions::from_descriptor(d, &path)?;
+        let (descriptor, abi_minor, struct_size) = checked_descriptor(&library, &path)?;
+        let functions = Functions::from_descriptor(descriptor, &path)?;
+        let config_format = config_format(descriptor, struct_size, &path)?;
         let read = |ptr: *const c_char, what: &'static str| -> Result<String, LoadError> {
             if ptr.is_null() {
                 return Ok(String::new());
@@ -232,8 +265,16 @@ impl Plugin {
                     what,
                 })
         };
-        let name = read(d.name, "name")?;
-        let version = read(d.version, "version")?;
+        // SAFETY: `checked_descriptor` accepted the descriptor: it provides at least the 2.0
+        // fields, which include these two.
+        let (name, version) = unsafe {
+            (
+                (&raw const (*descriptor).name).read(),
+                (&raw const (*descriptor).version).read(),
+            )
+        };
+        let name = read(name, "name")?;
+        let version = read(version, "version")?;
         Ok(Plugin {
             library: Arc::new(library),
             functions,
@@ -241,6 +282,7 @@ impl Plugin {
             name,
             version,
             abi_minor,
+            config_format,
         })
     }
 
@@ -265,8 +307,28 @@ impl Plugin {
         self.abi_minor
     }
 
-    /// Create an oracle instance from the plugin's configuration text.
+    /// Whether `create` takes its configuration flat ([`abi::CONFIG_FLAT`]) rather than as
+    /// TOML.
+    pub fn wants_flat_config(&self) -> bool {
+        self.config_format == abi::CONFIG_FLAT
+    }
+
+    /// Create an oracle instance from the plugin's configuration: TOML text (the
+    /// `[oracle.config]` table), handed over as it is or, to a plugin that asks for it,
+    /// in the flat form of [`crate::flat_config`].
     pub fn instantiate(&self, config: &str) -> Result<PluginOracle, OracleError> {
+        let flat;
+        let config = if self.wants_flat_config() {
+            flat = crate::flat_config::flatten(config).map_err(|e| {
+                OracleError(format!(
+                    "plugin {}: configuration is not TOML: {e}",
+                    self.path.display()
+                ))
+            })?;
+            flat.as_str()
+        } else {
+            config
+        };
         let config_c =
             std::ffi::CString::new(config).map_err(|_| OracleError("configuration text contains a NUL byte".into()))?;
         let mut err = vec![0 as c_char; 4096];
