@@ -744,6 +744,20 @@ fn a_plugin_beside_the_configuration_is_not_loaded_by_name() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // Given as its file name, it is a path: relative to the configuration, wherever
+    // dlscan runs from.
+    let file_name = planted.file_name().unwrap().to_str().unwrap();
+    let text_in = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("\"planted\"", &format!("\"{file_name}\""));
+    std::fs::write(&config, text_in).unwrap();
+    let o = Command::new(dlscan_binary())
+        .args(["check", config.to_str().unwrap()])
+        .current_dir(std::env::temp_dir())
+        .env_remove("DLSCAN_PLUGIN_PATH")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
 }
 
 /// A uniform scan of the crashing C plugin (`tests/fixtures/crashing_oracle.c`): points

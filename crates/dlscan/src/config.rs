@@ -363,11 +363,13 @@ impl Loaded {
         plugin_search_path()
     }
 
-    /// The plugin path: a relative path is taken relative to the configuration file.
+    /// The plugin path: a relative path (one with a `/`, or a file name with the library
+    /// suffix, as `locate_plugin` tells them from names) is taken relative to the
+    /// configuration file.
     pub fn plugin_spec(&self) -> String {
         let spec = &self.config.oracle.plugin;
         let p = Path::new(spec);
-        if p.is_relative() && spec.contains('/') {
+        if p.is_relative() && (spec.contains('/') || spec.ends_with(std::env::consts::DLL_SUFFIX)) {
             self.path
                 .parent()
                 .unwrap_or(Path::new("."))
