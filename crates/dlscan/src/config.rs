@@ -403,6 +403,20 @@ pub fn plugin_search_path() -> Vec<PathBuf> {
     dirs
 }
 
+/// The `[oracle.config]` table of the run configuration at `path`, as TOML text (what a
+/// plugin's `create` gets), without validating the rest of the file.
+pub fn oracle_config_of(path: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let table: toml::Table =
+        toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+    let config = table
+        .get("oracle")
+        .and_then(|o| o.get("config"))
+        .cloned()
+        .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
+    toml::to_string(&config).with_context(|| format!("{}: re-serialising [oracle.config]", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -605,18 +619,4 @@ max_oracle_calls = 200
         let regressor = GOOD.replace("[scan]", "[scan]\nstrategy = \"mlp-regressor\"\nsmote_k = 3");
         assert!(error_of(&regressor).contains("`smote_k`"));
     }
-}
-
-/// The `[oracle.config]` table of the run configuration at `path`, as TOML text (what a
-/// plugin's `create` gets), without validating the rest of the file.
-pub fn oracle_config_of(path: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
-    let config = table
-        .get("oracle")
-        .and_then(|o| o.get("config"))
-        .cloned()
-        .unwrap_or_else(|| toml::Value::Table(toml::Table::new()));
-    toml::to_string(&config).with_context(|| format!("{}: re-serialising [oracle.config]", path.display()))
 }
