@@ -100,9 +100,12 @@ impl Problem {
         .expect("a valid box");
         let target = Target {
             ranges: c.target.range,
+            // The benchmark's toys are judged by ranges and likelihoods only.
+            chi2: vec![],
             likelihood: c.target.likelihood.map(|l| Likelihood {
                 gaussians: l.gaussian,
                 outputs: l.outputs,
+                chi2_outputs: vec![],
                 threshold: l.threshold,
             }),
         };

@@ -93,6 +93,7 @@ fn main() {
             min: Some(SHELL.0),
             max: Some(SHELL.1),
         }],
+        chi2: vec![],
         likelihood: None,
     }
     .bind(&outputs)

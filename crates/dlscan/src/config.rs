@@ -6,8 +6,9 @@
 //! [run]            # name, output_dir, seed, cpus, workers
 //! [oracle]         # plugin, timeout_s, chunk_size, isolation, [oracle.config] passed to the plugin
 //! [[parameter]]    # name, min, max, scale = "linear" | "log"
-//! [target]         # [[target.range]] output/min/max; [target.likelihood] threshold,
-//!                  # outputs, [[target.likelihood.gaussian]] output/mean/sigma
+//! [target]         # [[target.range]] output/min/max; [[target.chi2]] terms (output/mean/
+//!                  # sigma), correlation, max, likelihood; [target.likelihood] threshold,
+//!                  # outputs, chi2_outputs, [[target.likelihood.gaussian]] output/mean/sigma
 //! [scan]           # strategy, initial_points, batch_size
 //! [stop]           # max_oracle_calls, max_in_target, max_iterations, max_seconds
 //! ```
@@ -19,8 +20,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, bail};
 use scan_core::{
-    EvaluatorOptions, GaussianTerm, Likelihood, Parameter, RangeCondition, Scale, ScanOptions, ScanSettings, Space,
-    StopRules, StrategyContext, Target,
+    Chi2, EvaluatorOptions, GaussianTerm, Likelihood, Parameter, RangeCondition, Scale, ScanOptions, ScanSettings,
+    Space, StopRules, StrategyContext, Target,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -92,7 +93,19 @@ pub struct ParameterTable {
 pub struct TargetTable {
     #[serde(default)]
     pub range: Vec<Spanned<RangeCondition>>,
+    #[serde(default)]
+    pub chi2: Vec<Spanned<Chi2Table>>,
     pub likelihood: Option<Spanned<LikelihoodTable>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chi2Table {
+    pub terms: Vec<GaussianTable>,
+    pub correlation: Option<Vec<Vec<f64>>>,
+    pub max: Option<f64>,
+    #[serde(default)]
+    pub likelihood: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +114,8 @@ pub struct LikelihoodTable {
     pub threshold: f64,
     #[serde(default)]
     pub outputs: Vec<String>,
+    #[serde(default)]
+    pub chi2_outputs: Vec<String>,
     #[serde(default)]
     pub gaussian: Vec<GaussianTable>,
 }
@@ -190,28 +205,49 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         r.get_ref().check().map_err(|e| at.error(r.span(), e))?;
         ranges.push(r.get_ref().clone());
     }
+    let gaussians = |terms: &[GaussianTable]| -> Vec<GaussianTerm> {
+        terms
+            .iter()
+            .map(|g| GaussianTerm {
+                output: g.output.clone(),
+                mean: g.mean,
+                sigma: g.sigma,
+            })
+            .collect()
+    };
+    let mut chi2 = Vec::new();
+    for c in &target_table.chi2 {
+        let t = c.get_ref();
+        let term = Chi2 {
+            terms: gaussians(&t.terms),
+            correlation: t.correlation.clone(),
+            max: t.max,
+            likelihood: t.likelihood,
+        };
+        term.check().map_err(|e| at.error(c.span(), e))?;
+        chi2.push(term);
+    }
     let likelihood = match &target_table.likelihood {
         None => None,
         Some(l) => {
             let t = l.get_ref();
             let likelihood = Likelihood {
-                gaussians: t
-                    .gaussian
-                    .iter()
-                    .map(|g| GaussianTerm {
-                        output: g.output.clone(),
-                        mean: g.mean,
-                        sigma: g.sigma,
-                    })
-                    .collect(),
+                gaussians: gaussians(&t.gaussian),
                 outputs: t.outputs.clone(),
+                chi2_outputs: t.chi2_outputs.clone(),
                 threshold: t.threshold,
             };
-            likelihood.check().map_err(|e| at.error(l.span(), e))?;
+            likelihood
+                .check_factors(chi2.iter().any(|c| c.likelihood))
+                .map_err(|e| at.error(l.span(), e))?;
             Some(likelihood)
         }
     };
-    let target = Target { ranges, likelihood };
+    let target = Target {
+        ranges,
+        chi2,
+        likelihood,
+    };
     target.check().map_err(|e| at.error(config.target.span(), e))?;
 
     let default_scan = ScanOptions::default();
@@ -514,6 +550,43 @@ max_oracle_calls = 200
 
     fn error_of(text: &str) -> String {
         format!("{:#}", parse_str(text).unwrap_err())
+    }
+
+    #[test]
+    fn chi2_targets_convert_and_name_their_errors() {
+        let with = |target: &str| {
+            GOOD.replace(
+                "[target.likelihood]\nthreshold = 0.5\noutputs = [\"likelihood\"]",
+                target,
+            )
+        };
+        let l = parse_str(&with(
+            "[[target.chi2]]\nterms = [{ output = \"O\", mean = 150.0, sigma = 5.0 }, \
+             { output = \"likelihood\", mean = 1.0, sigma = 0.1 }]\n\
+             correlation = [[1.0, 0.3], [0.3, 1.0]]\nmax = 4.0\nlikelihood = true\n\n\
+             [target.likelihood]\nthreshold = 0.01",
+        ))
+        .unwrap();
+        assert_eq!(l.target.chi2.len(), 1);
+        assert_eq!(l.target.chi2[0].max, Some(4.0));
+        assert!(l.target.chi2[0].likelihood);
+        let bound = l.target.bind(&["O".into(), "likelihood".into()]).unwrap();
+        // At the means: chi2 = 0, in target with likelihood 1.
+        let v = bound.judge(Some(&[150.0, 1.0]));
+        assert!(v.in_target && v.likelihood == Some(1.0));
+        let e = parse_str(&with(
+            "[[target.chi2]]\nterms = [{ output = \"O\", mean = 150.0, sigma = 5.0 }]\nlikelihood = true",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("add [target.likelihood]"), "{e}");
+        let e = parse_str(&with(
+            "[[target.chi2]]\nterms = [{ output = \"O\", mean = 150.0, sigma = 5.0 }]\n\
+             correlation = [[1.0, 0.5]]\nmax = 1.0",
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("test.toml") && e.contains("1×1"), "{e}");
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! let space = Space::new(vec![Parameter::linear("x", -1.0, 1.0), Parameter::linear("y", -1.0, 1.0)]).unwrap();
 //! let target = Target {
 //!     ranges: vec![RangeCondition { output: "r2".into(), min: None, max: Some(0.25) }],
-//!     likelihood: None,
+//!     ..Default::default()
 //! };
 //! let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
 //!     Ok(Box::new(FnOracle::new(2, ["r2"], |x: &[f64], out: &mut [f64]| {
@@ -74,4 +74,4 @@ pub use strategy::{InitialSampling, Origin, Proposal, ProposalReport, Strategy, 
 #[cfg(feature = "mlp")]
 pub use surrogate::{ClassifierModel, ClassifierSurrogate, RegressorSurrogate};
 pub use surrogate::{Surrogate, TrainInfo, TrainingSet};
-pub use target::{BoundTarget, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};
+pub use target::{BoundTarget, Chi2, GaussianTerm, Likelihood, RangeCondition, Target, Verdict};

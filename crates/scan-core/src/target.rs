@@ -1,8 +1,10 @@
 //! The target: which oracle outputs make a point "in target".
 //!
-//! A target combines ranges on outputs (all must hold) with an optional likelihood: a
-//! product of Gaussian terms on outputs and of outputs that already are likelihoods, in
-//! target when it exceeds a threshold. A point whose oracle call failed is never in target.
+//! A target combines ranges on outputs (all must hold), χ² sums of Gaussian terms with
+//! optional correlations (each a cut, a likelihood factor exp(−χ²/2), or both), and an
+//! optional likelihood: a product of Gaussian terms on outputs, of outputs that already are
+//! likelihoods and of exp(−χ/2) for outputs that are χ² values, in target when it exceeds
+//! a threshold. A point whose oracle call failed is never in target.
 
 use serde::{Deserialize, Serialize};
 
@@ -32,14 +34,33 @@ pub struct Likelihood {
     pub gaussians: Vec<GaussianTerm>,
     /// Outputs that are likelihood factors themselves (multiplied in as they are).
     pub outputs: Vec<String>,
+    /// Outputs that are χ² values (from HiggsSignals, say): each contributes exp(−χ²/2).
+    #[serde(default)]
+    pub chi2_outputs: Vec<String>,
     /// In target iff the product exceeds this.
     pub threshold: f64,
+}
+
+/// A χ² of Gaussian terms, χ² = rᵀ C⁻¹ r with r = output − mean and C = D R D (D the
+/// sigmas on the diagonal, R the correlation matrix, the identity when absent).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Chi2 {
+    pub terms: Vec<GaussianTerm>,
+    /// Correlation coefficients between the terms, in their order (symmetric, unit
+    /// diagonal, positive definite).
+    pub correlation: Option<Vec<Vec<f64>>>,
+    /// In target only if χ² < max.
+    pub max: Option<f64>,
+    /// Whether exp(−χ²/2) is a factor of the target's likelihood.
+    pub likelihood: bool,
 }
 
 /// What makes a point interesting.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Target {
     pub ranges: Vec<RangeCondition>,
+    #[serde(default)]
+    pub chi2: Vec<Chi2>,
     pub likelihood: Option<Likelihood>,
 }
 
@@ -55,9 +76,144 @@ pub struct Verdict {
 #[derive(Debug, Clone)]
 pub struct BoundTarget {
     ranges: Vec<(usize, f64, f64)>,
+    chi2: Vec<BoundChi2>,
     gaussians: Vec<(usize, f64, f64)>,
     likelihood_outputs: Vec<usize>,
+    chi2_outputs: Vec<usize>,
     threshold: Option<f64>,
+}
+
+/// A χ² with its outputs resolved and its covariance inverted.
+#[derive(Debug, Clone)]
+struct BoundChi2 {
+    outputs: Vec<usize>,
+    means: Vec<f64>,
+    /// C⁻¹, row-major.
+    inverse: Vec<f64>,
+    max: f64,
+    likelihood: bool,
+}
+
+impl BoundChi2 {
+    fn value(&self, out: &[f64]) -> f64 {
+        let n = self.outputs.len();
+        let r: Vec<f64> = self.outputs.iter().zip(&self.means).map(|(&i, m)| out[i] - m).collect();
+        (0..n)
+            .map(|a| r[a] * (0..n).map(|b| self.inverse[a * n + b] * r[b]).sum::<f64>())
+            .sum()
+    }
+}
+
+/// The inverse of the symmetric positive definite `n`×`n` matrix `m` (row-major), through
+/// its Cholesky factor; `None` if it is not positive definite.
+fn inverse_spd(m: &[f64], n: usize) -> Option<Vec<f64>> {
+    let mut l = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..=i {
+            let s: f64 = m[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
+            if i == j {
+                if !(s > 1e-12) {
+                    return None;
+                }
+                l[i * n + i] = s.sqrt();
+            } else {
+                l[i * n + j] = s / l[j * n + j];
+            }
+        }
+    }
+    // Columns of L⁻¹ by forward substitution, then M⁻¹ = L⁻ᵀ L⁻¹.
+    let mut li = vec![0.0; n * n];
+    for c in 0..n {
+        for i in c..n {
+            let rhs = if i == c { 1.0 } else { 0.0 };
+            let s: f64 = (c..i).map(|k| l[i * n + k] * li[k * n + c]).sum();
+            li[i * n + c] = (rhs - s) / l[i * n + i];
+        }
+    }
+    let mut inv = vec![0.0; n * n];
+    for a in 0..n {
+        for b in 0..n {
+            inv[a * n + b] = (a.max(b)..n).map(|k| li[k * n + a] * li[k * n + b]).sum();
+        }
+    }
+    Some(inv)
+}
+
+impl Chi2 {
+    /// Check the terms and the correlation matrix, and that the χ² is used: as a cut
+    /// (`max`), a likelihood factor, or both.
+    pub fn check(&self) -> Result<(), ScanError> {
+        let key = || {
+            let names: Vec<&str> = self.terms.iter().map(|t| t.output.as_str()).collect();
+            format!("target chi2 over {}", names.join(", "))
+        };
+        if self.terms.is_empty() {
+            return Err(ScanError::setting("target chi2", "give at least one term"));
+        }
+        if let Some(t) = self
+            .terms
+            .iter()
+            .find(|t| !(t.sigma.is_finite() && t.sigma > 0.0 && t.mean.is_finite()))
+        {
+            return Err(ScanError::setting(
+                key(),
+                format!("the term on `{}` needs a finite mean and a positive sigma", t.output),
+            ));
+        }
+        if self.max.is_none() && !self.likelihood {
+            return Err(ScanError::setting(
+                key(),
+                "give `max` (a cut), `likelihood = true`, or both",
+            ));
+        }
+        if let Some(max) = self.max
+            && !(max > 0.0)
+        {
+            return Err(ScanError::setting(key(), format!("max = {max} must be positive")));
+        }
+        if let Some(r) = &self.correlation {
+            let n = self.terms.len();
+            if r.len() != n || r.iter().any(|row| row.len() != n) {
+                return Err(ScanError::setting(
+                    key(),
+                    format!("correlation must be {n}×{n}, one row per term"),
+                ));
+            }
+            for a in 0..n {
+                if r[a][a] != 1.0 {
+                    return Err(ScanError::setting(key(), "correlation must have ones on its diagonal"));
+                }
+                for b in 0..n {
+                    if r[a][b] != r[b][a] || !(r[a][b].abs() <= 1.0) {
+                        return Err(ScanError::setting(
+                            key(),
+                            "correlation must be symmetric with coefficients in [-1, 1]",
+                        ));
+                    }
+                }
+            }
+            if self.covariance().is_none() {
+                return Err(ScanError::setting(key(), "correlation must be positive definite"));
+            }
+        }
+        Ok(())
+    }
+
+    /// C⁻¹, row-major; `None` if C is not positive definite.
+    fn covariance(&self) -> Option<Vec<f64>> {
+        let n = self.terms.len();
+        let mut c = vec![0.0; n * n];
+        for a in 0..n {
+            for b in 0..n {
+                let r = match &self.correlation {
+                    Some(r) => r[a][b],
+                    None => f64::from(u8::from(a == b)),
+                };
+                c[a * n + b] = r * self.terms[a].sigma * self.terms[b].sigma;
+            }
+        }
+        inverse_spd(&c, n)
+    }
 }
 
 impl RangeCondition {
@@ -82,10 +238,16 @@ impl Likelihood {
     /// Check the terms: at least one, finite means, positive sigmas, a non-negative
     /// threshold.
     pub fn check(&self) -> Result<(), ScanError> {
-        if self.gaussians.is_empty() && self.outputs.is_empty() {
+        self.check_factors(false)
+    }
+
+    /// [`Likelihood::check`], where `from_chi2` says whether `[[target.chi2]]` tables
+    /// contribute factors (then this table may have none of its own).
+    pub fn check_factors(&self, from_chi2: bool) -> Result<(), ScanError> {
+        if !from_chi2 && self.gaussians.is_empty() && self.outputs.is_empty() && self.chi2_outputs.is_empty() {
             return Err(ScanError::setting(
                 "target likelihood",
-                "give `outputs` or at least one gaussian term",
+                "give `outputs`, `chi2_outputs` or at least one gaussian term (or a [[target.chi2]] with likelihood = true)",
             ));
         }
         if let Some(g) = self
@@ -111,14 +273,23 @@ impl Likelihood {
 impl Target {
     /// Check the conditions without an oracle: at least one, each well-formed.
     pub fn check(&self) -> Result<(), ScanError> {
-        if self.ranges.is_empty() && self.likelihood.is_none() {
+        if self.ranges.is_empty() && self.likelihood.is_none() && self.chi2.is_empty() {
             return Err(ScanError::setting(
                 "target",
-                "no condition: give a range or a likelihood",
+                "no condition: give a range, a chi2 or a likelihood",
             ));
         }
         self.ranges.iter().try_for_each(RangeCondition::check)?;
-        self.likelihood.as_ref().map_or(Ok(()), Likelihood::check)
+        self.chi2.iter().try_for_each(Chi2::check)?;
+        let chi2_factors = self.chi2.iter().any(|c| c.likelihood);
+        match &self.likelihood {
+            None if chi2_factors => Err(ScanError::setting(
+                "target chi2",
+                "likelihood = true makes exp(-chi2/2) a factor of the likelihood: add [target.likelihood] with its threshold",
+            )),
+            None => Ok(()),
+            Some(l) => l.check_factors(chi2_factors),
+        }
     }
 
     /// Check the conditions and resolve output names against the oracle's outputs.
@@ -137,7 +308,22 @@ impl Target {
             let (lo, hi) = (r.min.unwrap_or(f64::NEG_INFINITY), r.max.unwrap_or(f64::INFINITY));
             ranges.push((index(&r.output, "range")?, lo, hi));
         }
-        let (mut gaussians, mut likelihood_outputs, mut threshold) = (Vec::new(), Vec::new(), None);
+        let mut chi2 = Vec::new();
+        for c in &self.chi2 {
+            chi2.push(BoundChi2 {
+                outputs: c
+                    .terms
+                    .iter()
+                    .map(|t| index(&t.output, "chi2"))
+                    .collect::<Result<_, _>>()?,
+                means: c.terms.iter().map(|t| t.mean).collect(),
+                inverse: c.covariance().expect("checked positive definite"),
+                max: c.max.unwrap_or(f64::INFINITY),
+                likelihood: c.likelihood,
+            });
+        }
+        let (mut gaussians, mut likelihood_outputs, mut chi2_outputs, mut threshold) =
+            (Vec::new(), Vec::new(), Vec::new(), None);
         if let Some(l) = &self.likelihood {
             for g in &l.gaussians {
                 gaussians.push((index(&g.output, "gaussian")?, g.mean, g.sigma));
@@ -145,12 +331,17 @@ impl Target {
             for o in &l.outputs {
                 likelihood_outputs.push(index(o, "likelihood")?);
             }
+            for o in &l.chi2_outputs {
+                chi2_outputs.push(index(o, "likelihood chi2_outputs")?);
+            }
             threshold = Some(l.threshold);
         }
         Ok(BoundTarget {
             ranges,
+            chi2,
             gaussians,
             likelihood_outputs,
+            chi2_outputs,
             threshold,
         })
     }
@@ -163,17 +354,20 @@ impl BoundTarget {
             .ranges
             .iter()
             .map(|r| r.0)
+            .chain(self.chi2.iter().flat_map(|c| c.outputs.iter().copied()))
             .chain(self.gaussians.iter().map(|g| g.0))
             .chain(self.likelihood_outputs.iter().copied())
+            .chain(self.chi2_outputs.iter().copied())
             .collect();
         v.sort_unstable();
         v.dedup();
         v
     }
 
-    /// Whether every range condition holds for `out`.
+    /// Whether every range condition and χ² cut holds for `out`.
     pub fn ranges_hold(&self, out: &[f64]) -> bool {
         self.ranges.iter().all(|&(i, lo, hi)| out[i] > lo && out[i] < hi)
+            && self.chi2.iter().all(|c| c.value(out) < c.max)
     }
 
     /// Whether the target defines a likelihood.
@@ -186,7 +380,18 @@ impl BoundTarget {
     /// product over missed ranges of exp(-½ (miss / width)²), the width being the range's
     /// (a tenth of the bound's magnitude for a one-sided range). Ranks near misses.
     pub fn closeness(&self, out: &[f64]) -> f64 {
-        self.ranges
+        // A χ² cut missed by Δ counts like a range missed by Δ/max of its width.
+        let chi2: f64 = self
+            .chi2
+            .iter()
+            .filter(|c| c.max.is_finite())
+            .map(|c| {
+                let miss = (c.value(out) - c.max).max(0.0) / c.max;
+                if miss.is_nan() { 0.0 } else { (-0.5 * miss * miss).exp() }
+            })
+            .product();
+        chi2 * self
+            .ranges
             .iter()
             .map(|&(i, lo, hi)| {
                 let v = out[i];
@@ -209,7 +414,7 @@ impl BoundTarget {
                     (-0.5 * (miss / width).powi(2)).exp()
                 }
             })
-            .product()
+            .product::<f64>()
     }
 
     pub fn judge(&self, outputs: Option<&[f64]>) -> Verdict {
@@ -219,14 +424,24 @@ impl BoundTarget {
                 likelihood: self.threshold.map(|_| 0.0),
             };
         };
-        let in_ranges = self.ranges.iter().all(|&(i, lo, hi)| out[i] > lo && out[i] < hi);
+        let chi2: Vec<f64> = self.chi2.iter().map(|c| c.value(out)).collect();
+        let in_ranges = self.ranges.iter().all(|&(i, lo, hi)| out[i] > lo && out[i] < hi)
+            && self.chi2.iter().zip(&chi2).all(|(c, &v)| v < c.max);
         let likelihood = self.threshold.map(|_| {
             let g: f64 = self
                 .gaussians
                 .iter()
                 .map(|&(i, mean, sigma)| (-0.5 * ((out[i] - mean) / sigma).powi(2)).exp())
                 .product();
-            g * self.likelihood_outputs.iter().map(|&i| out[i]).product::<f64>()
+            let from_chi2: f64 = self
+                .chi2
+                .iter()
+                .zip(&chi2)
+                .filter(|(c, _)| c.likelihood)
+                .map(|(_, &v)| (-0.5 * v).exp())
+                .product();
+            let chi2_outputs: f64 = self.chi2_outputs.iter().map(|&i| (-0.5 * out[i]).exp()).product();
+            g * from_chi2 * chi2_outputs * self.likelihood_outputs.iter().map(|&i| out[i]).product::<f64>()
         });
         let in_likelihood = match (likelihood, self.threshold) {
             (Some(l), Some(t)) => l > t,
@@ -262,6 +477,7 @@ mod tests {
                     max: Some(0.12),
                 },
             ],
+            chi2: vec![],
             likelihood: None,
         }
         .bind(&names(&["omega", "m_h"]))
@@ -277,6 +493,7 @@ mod tests {
     fn gaussian_likelihood_threshold() {
         let t = Target {
             ranges: vec![],
+            chi2: vec![],
             likelihood: Some(Likelihood {
                 gaussians: vec![GaussianTerm {
                     output: "O".into(),
@@ -284,6 +501,7 @@ mod tests {
                     sigma: 5.0,
                 }],
                 outputs: vec![],
+                chi2_outputs: vec![],
                 threshold: 0.5,
             }),
         }
@@ -297,6 +515,106 @@ mod tests {
         assert!(!t.judge(Some(&[f64::NAN])).in_target);
     }
 
+    fn chi2(max: Option<f64>, likelihood: bool, correlation: Option<Vec<Vec<f64>>>) -> Chi2 {
+        Chi2 {
+            terms: vec![
+                GaussianTerm {
+                    output: "a".into(),
+                    mean: 0.0,
+                    sigma: 1.0,
+                },
+                GaussianTerm {
+                    output: "b".into(),
+                    mean: 1.0,
+                    sigma: 2.0,
+                },
+            ],
+            correlation,
+            max,
+            likelihood,
+        }
+    }
+
+    #[test]
+    fn a_correlated_chi2_is_a_cut_and_a_likelihood_factor() {
+        // r = (1, 2), sigmas (1, 2), correlation 0.5: C = [[1, 1], [1, 4]],
+        // C⁻¹ = [[4, -1], [-1, 1]] / 3, so chi2 = (4 - 2 - 2 + 4) / 3 = 4/3.
+        let rho = Some(vec![vec![1.0, 0.5], vec![0.5, 1.0]]);
+        let out = [1.0, 3.0];
+        let cut = |max| {
+            Target {
+                ranges: vec![],
+                chi2: vec![chi2(Some(max), false, rho.clone())],
+                likelihood: None,
+            }
+            .bind(&names(&["a", "b"]))
+            .unwrap()
+        };
+        assert!(cut(4.0 / 3.0 + 1e-9).judge(Some(&out)).in_target);
+        assert!(!cut(4.0 / 3.0 - 1e-9).judge(Some(&out)).in_target);
+        // Uncorrelated: 1 + 1 = 2.
+        let plain = Target {
+            ranges: vec![],
+            chi2: vec![chi2(Some(2.0 + 1e-9), false, None)],
+            likelihood: None,
+        }
+        .bind(&names(&["a", "b"]))
+        .unwrap();
+        assert!(plain.judge(Some(&out)).in_target);
+        // As a likelihood factor, beside an output that is a chi2 itself (here b = 3).
+        let factor = Target {
+            ranges: vec![],
+            chi2: vec![chi2(None, true, rho.clone())],
+            likelihood: Some(Likelihood {
+                gaussians: vec![],
+                outputs: vec![],
+                chi2_outputs: vec!["b".into()],
+                threshold: 0.01,
+            }),
+        }
+        .bind(&names(&["a", "b"]))
+        .unwrap();
+        let l = factor.judge(Some(&out)).likelihood.unwrap();
+        assert!((l - (-0.5 * (4.0 / 3.0 + 3.0_f64)).exp()).abs() < 1e-15, "{l}");
+        assert!(factor.judge(Some(&out)).in_target);
+    }
+
+    #[test]
+    fn a_chi2_must_be_used_and_its_correlation_well_formed() {
+        let bind = |c: Chi2, likelihood: Option<Likelihood>| {
+            Target {
+                ranges: vec![],
+                chi2: vec![c],
+                likelihood,
+            }
+            .bind(&names(&["a", "b"]))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+        };
+        assert!(bind(chi2(None, false, None), None).contains("give `max`"));
+        assert!(bind(chi2(None, true, None), None).contains("add [target.likelihood]"));
+        let e = bind(chi2(Some(1.0), false, Some(vec![vec![1.0, 1.0], vec![1.0, 1.0]])), None);
+        assert!(e.contains("positive definite") && e.contains("a, b"), "{e}");
+        let e = bind(chi2(Some(1.0), false, Some(vec![vec![1.0, 0.2], vec![0.3, 1.0]])), None);
+        assert!(e.contains("symmetric"), "{e}");
+        let e = bind(chi2(Some(1.0), false, Some(vec![vec![1.0]])), None);
+        assert!(e.contains("2×2"), "{e}");
+    }
+
+    #[test]
+    fn inverse_of_a_positive_definite_matrix() {
+        let m = [4.0, 2.0, 0.4, 2.0, 5.0, 1.0, 0.4, 1.0, 3.0];
+        let inv = inverse_spd(&m, 3).unwrap();
+        for a in 0..3 {
+            for b in 0..3 {
+                let p: f64 = (0..3).map(|k| m[a * 3 + k] * inv[k * 3 + b]).sum();
+                assert!((p - f64::from(u8::from(a == b))).abs() < 1e-12);
+            }
+        }
+        assert!(inverse_spd(&[1.0, 2.0, 2.0, 1.0], 2).is_none());
+    }
+
     #[test]
     fn binding_errors_name_the_output() {
         let t = Target {
@@ -305,6 +623,7 @@ mod tests {
                 min: Some(1.0),
                 max: Some(2.0),
             }],
+            chi2: vec![],
             likelihood: None,
         };
         let err = t.bind(&names(&["m_h"])).unwrap_err().to_string();
@@ -315,6 +634,7 @@ mod tests {
                 min: Some(3.0),
                 max: Some(2.0),
             }],
+            chi2: vec![],
             likelihood: None,
         };
         assert!(bad.bind(&names(&["m_h"])).is_err());

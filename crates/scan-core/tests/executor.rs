@@ -49,6 +49,7 @@ fn scanner(stop: StopRules) -> Scanner {
             min: None,
             max: Some(0.5),
         }],
+        chi2: vec![],
         likelihood: None,
     };
     let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {

@@ -130,6 +130,7 @@ fn islands() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
             min: None,
             max: Some(1.0),
         }],
+        chi2: vec![],
         likelihood: None,
     };
     let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {

@@ -15,6 +15,7 @@ pub fn ring(sigma: f64) -> (Space, Target, Arc<dyn OracleFactory>) {
     .unwrap();
     let target = Target {
         ranges: vec![],
+        chi2: vec![],
         likelihood: Some(Likelihood {
             gaussians: vec![GaussianTerm {
                 output: "r".into(),
@@ -22,6 +23,7 @@ pub fn ring(sigma: f64) -> (Space, Target, Arc<dyn OracleFactory>) {
                 sigma,
             }],
             outputs: vec![],
+            chi2_outputs: vec![],
             threshold: 0.5,
         }),
     };
