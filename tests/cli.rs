@@ -667,6 +667,38 @@ fn a_second_process_is_refused_while_a_run_holds_its_directory() {
 }
 
 #[test]
+fn relative_plugin_paths_resolve_against_the_original_configuration_on_resume() {
+    let tmp = tempfile::tempdir().unwrap();
+    let project = tmp.path().join("project");
+    std::fs::create_dir(&project).unwrap();
+    std::fs::copy(plugin_path("toy"), project.join("libdlscan_mine.so")).unwrap();
+    let config = write_config(&project, "", "", 600);
+    let text_in = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&plugin_path("toy").display().to_string(), "./libdlscan_mine.so");
+    std::fs::write(&config, text_in).unwrap();
+    // Run from elsewhere, into a run directory elsewhere again.
+    let out = tmp.path().join("runs").join("r");
+    let o = Command::new(dlscan_binary())
+        .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-plots"])
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let raised = std::fs::read_to_string(out.join("config.toml"))
+        .unwrap()
+        .replace("max_oracle_calls = 600", "max_oracle_calls = 900");
+    std::fs::write(out.join("config.toml"), raised).unwrap();
+    let o = Command::new(dlscan_binary())
+        .args(["resume", out.to_str().unwrap(), "--no-plots"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(summary(&out)["oracle_calls"], 900);
+}
+
+#[test]
 fn a_finished_run_is_extended_by_raising_its_budget_but_not_by_changing_its_box() {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "", "", 1000);

@@ -132,6 +132,9 @@ pub struct GaussianTable {
 #[derive(Debug)]
 pub struct Loaded {
     pub path: PathBuf,
+    /// The directory relative paths in the configuration resolve against: the
+    /// configuration file's, or for a run directory's copy, the original's.
+    pub base_dir: PathBuf,
     pub text: String,
     pub config: RunConfig,
     pub space: Space,
@@ -311,7 +314,9 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         ..scan.scan_settings(config.run.seed)
     };
     let oracle_config = toml::to_string(&config.oracle.config).context("re-serialising [oracle.config]")?;
+    let parent = path.parent().unwrap_or(Path::new(""));
     Ok(Loaded {
+        base_dir: std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf()),
         path: path.to_path_buf(),
         text,
         config,
@@ -400,18 +405,13 @@ impl Loaded {
     }
 
     /// The plugin path: a relative path (one with a `/`, or a file name with the library
-    /// suffix, as `locate_plugin` tells them from names) is taken relative to the
-    /// configuration file.
+    /// suffix, as `locate_plugin` tells them from names) is taken relative to
+    /// [`Loaded::base_dir`].
     pub fn plugin_spec(&self) -> String {
         let spec = &self.config.oracle.plugin;
         let p = Path::new(spec);
         if p.is_relative() && (spec.contains('/') || spec.ends_with(std::env::consts::DLL_SUFFIX)) {
-            self.path
-                .parent()
-                .unwrap_or(Path::new("."))
-                .join(p)
-                .to_string_lossy()
-                .into_owned()
+            self.base_dir.join(p).to_string_lossy().into_owned()
         } else {
             spec.clone()
         }

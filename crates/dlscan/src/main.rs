@@ -162,8 +162,9 @@ fn fail(e: anyhow::Error) -> ! {
 
 /// An evaluating rank's evaluator, from the configuration rank 0 sent.
 #[cfg(feature = "mpi")]
-fn rank_evaluator(path: &Path, text: String) -> Result<scan_core::Evaluator> {
-    let loaded = config::parse(path, text)?;
+fn rank_evaluator(path: &Path, base_dir: &Path, text: String) -> Result<scan_core::Evaluator> {
+    let mut loaded = config::parse(path, text)?;
+    loaded.base_dir = base_dir.to_path_buf();
     scan_core::cpus::limit_threads(loaded.cpus);
     let (factory, options) = oracle_factory(&loaded)?;
     Ok(scan_core::Evaluator::new(factory, options)?)
@@ -248,7 +249,7 @@ fn scanner_for(loaded: &config::Loaded, pool: Pool) -> Result<Scanner> {
         }
         #[cfg(feature = "mpi")]
         Pool::Ranks(cluster) => {
-            let ranks = cluster.start_workers(&loaded.path, &loaded.text)?;
+            let ranks = cluster.start_workers(&loaded.path, &loaded.base_dir, &loaded.text)?;
             Scanner::with_evaluator(loaded.space.clone(), &loaded.target, Box::new(ranks), settings)
         }
         #[cfg(not(feature = "mpi"))]
@@ -328,7 +329,12 @@ fn watch_signals(stop: Arc<AtomicBool>) -> Result<Arc<AtomicI32>> {
     Ok(first)
 }
 
-/// The configuration a run directory was started with.
+/// The file of a run directory naming the directory its configuration came from, against
+/// which the copy's relative paths resolve.
+const CONFIG_DIR_FILE: &str = "config_dir.txt";
+
+/// The configuration a run directory was started with, its relative paths resolving where
+/// the original's did.
 fn load_run_config(dir: &Path) -> Result<config::Loaded> {
     let config_path = dir.join("config.toml");
     if !config_path.is_file() {
@@ -337,7 +343,11 @@ fn load_run_config(dir: &Path) -> Result<config::Loaded> {
             dir.display()
         );
     }
-    config::load(&config_path)
+    let mut loaded = config::load(&config_path)?;
+    if let Ok(base) = std::fs::read_to_string(dir.join(CONFIG_DIR_FILE)) {
+        loaded.base_dir = PathBuf::from(base.trim_end_matches('\n'));
+    }
+    Ok(loaded)
 }
 
 fn plot(dir: &Path) -> Result<()> {
@@ -353,8 +363,12 @@ fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool, 
     let dir = out.unwrap_or_else(|| loaded.output_dir());
     check_new_run_dir(&dir, force)?;
     let scanner = scanner_for(&loaded, pool)?.with_run_dir(&dir)?;
-    for name in ["config.toml", identity::ORIGINAL] {
-        std::fs::write(dir.join(name), &loaded.text)
+    for (name, text) in [
+        ("config.toml", loaded.text.as_str()),
+        (identity::ORIGINAL, &loaded.text),
+        (CONFIG_DIR_FILE, &format!("{}\n", loaded.base_dir.display())),
+    ] {
+        std::fs::write(dir.join(name), text)
             .with_context(|| format!("cannot copy the configuration into {}", dir.display()))?;
     }
     drive(scanner, &loaded, &dir, with_plots, pool)
@@ -376,7 +390,7 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
         );
     }
     // The run's own files, and the configuration this program writes beside them.
-    for name in ["config.toml", identity::ORIGINAL]
+    for name in ["config.toml", identity::ORIGINAL, CONFIG_DIR_FILE]
         .into_iter()
         .chain(scan_core::RUN_FILES)
     {

@@ -26,7 +26,8 @@ use scan_core::{BatchResult, ChunkSink, EvaluatePoints, Evaluator, Outcome, Scan
 
 use wire::{Reader, Writer};
 
-/// Rank 0 → others: the configuration (path, text).
+/// Rank 0 → others: the configuration (path, directory its relative paths resolve
+/// against, text).
 const SETUP: Tag = 1;
 /// Others → rank 0: the loaded oracle's shape and workers, or why it did not load.
 const HELLO: Tag = 2;
@@ -113,15 +114,15 @@ impl Cluster {
     /// Rank 1 and above: wait for rank 0's configuration, build the evaluator from it with
     /// `make`, say whether that worked, then evaluate chunks until rank 0 says the run is
     /// over. A failure to start is reported to rank 0, which names this rank and host.
-    pub fn serve(&self, make: impl FnOnce(&Path, String) -> Result<Evaluator>) -> Result<()> {
+    pub fn serve(&self, make: impl FnOnce(&Path, &Path, String) -> Result<Evaluator>) -> Result<()> {
         let rank0 = self.world.process_at_rank(0);
         let (bytes, status) = receive(&rank0, None);
         if status.tag() == QUIT {
             return Ok(());
         }
         let mut r = Reader::new(&bytes);
-        let (path, text) = (PathBuf::from(r.str()?), r.str()?);
-        let mut evaluator = match make(&path, text) {
+        let (path, base_dir, text) = (PathBuf::from(r.str()?), PathBuf::from(r.str()?), r.str()?);
+        let mut evaluator = match make(&path, &base_dir, text) {
             Ok(evaluator) => {
                 let shape = evaluator.shape();
                 let mut w = Writer::default()
@@ -167,8 +168,12 @@ impl Cluster {
 
     /// Rank 0: send the configuration to every other rank, and gather what each loaded.
     /// A rank that could not load the oracle stops the job with an error naming it.
-    pub fn start_workers(&self, config_path: &Path, text: &str) -> Result<Remote> {
-        let setup = Writer::default().str(&config_path.to_string_lossy()).str(text).bytes();
+    pub fn start_workers(&self, config_path: &Path, base_dir: &Path, text: &str) -> Result<Remote> {
+        let setup = Writer::default()
+            .str(&config_path.to_string_lossy())
+            .str(&base_dir.to_string_lossy())
+            .str(text)
+            .bytes();
         for r in self.evaluating_ranks() {
             self.world.process_at_rank(r).send_with_tag(&setup[..], SETUP);
         }
