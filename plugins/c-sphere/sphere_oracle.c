@@ -37,19 +37,12 @@ typedef struct sphere {
 /* Refuse keys this plugin does not know, so a typo in the run configuration is an error
  * rather than a silently ignored setting. */
 static int sphere_check_keys(const char *config, char *err, size_t err_len) {
-    static const char *const known[] = {"dim = ", "centre[", "fail_below = ", "prefix = "};
-    for (const char *line = config; line != NULL && *line != '\0';) {
-        int ok = 0;
-        for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
-            if (strncmp(line, known[k], strlen(known[k])) == 0) ok = 1;
-        if (!ok) {
-            int len = (int)strcspn(line, "\n");
-            snprintf(err, err_len, "c-sphere: unknown setting `%.*s` (known: dim, centre, fail_below, prefix)", len,
-                     line);
-            return 0;
-        }
-        line = strchr(line, '\n');
-        if (line != NULL) line++;
+    static const char *const known[] = {"dim", "centre", "fail_below", "prefix"};
+    const char *unknown = dlscan_config_unknown(config, known, sizeof known / sizeof known[0]);
+    if (unknown != NULL) {
+        snprintf(err, err_len, "c-sphere: unknown setting `%.*s` (known: dim, centre, fail_below, prefix)",
+                 (int)strcspn(unknown, "\n"), unknown);
+        return 0;
     }
     return 1;
 }
@@ -66,9 +59,9 @@ static void *sphere_create(const char *config, char *err, size_t err_len) {
         snprintf(err, err_len, "c-sphere: fail_below must be a number");
         return NULL;
     }
-    if (dlscan_config_string(config, "prefix", prefix, sizeof prefix) < 0) {
-        snprintf(err, err_len, "c-sphere: prefix must be a string of at most %zu bytes", sizeof prefix - 1);
-        return NULL;
+    switch (dlscan_config_string(config, "prefix", prefix, sizeof prefix)) {
+    case -1: snprintf(err, err_len, "c-sphere: prefix must be a string"); return NULL;
+    case -2: snprintf(err, err_len, "c-sphere: prefix must be at most %zu bytes", sizeof prefix - 1); return NULL;
     }
     sphere *s = calloc(1, sizeof *s);
     if (s == NULL) {
@@ -77,17 +70,14 @@ static void *sphere_create(const char *config, char *err, size_t err_len) {
     }
     s->dim = (size_t)dim;
     s->fail_below = fail_below;
-    size_t given = 0; /* centre[0], centre[1], ... up to the first one missing */
-    int found = 1;
-    while (given <= SPHERE_MAX_DIM && found == 1) {
+    size_t given = dlscan_config_count(config, "centre");
+    int bad = given != 0 && given != s->dim;
+    for (size_t d = 0; d < given && !bad; d++) {
         char key[32];
-        double c = 0.0;
-        snprintf(key, sizeof key, "centre[%zu]", given);
-        found = dlscan_config_number(config, key, &c);
-        if (found == 1 && given < s->dim) s->centre[given] = c;
-        if (found == 1) given++;
+        snprintf(key, sizeof key, "centre[%zu]", d);
+        bad = dlscan_config_number(config, key, &s->centre[d]) != 1;
     }
-    if (found < 0 || (given != 0 && given != s->dim)) {
+    if (bad) {
         snprintf(err, err_len, "c-sphere: centre must be a list of %zu numbers", s->dim);
         free(s);
         return NULL;

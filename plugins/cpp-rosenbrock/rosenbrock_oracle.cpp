@@ -27,14 +27,11 @@ namespace {
 class Rosenbrock {
   public:
     explicit Rosenbrock(const char *config) {
-        for (const char *line = config; line != nullptr && *line != '\0';) {
-            std::string key(line, std::strcspn(line, " "));
-            if (key != "dim" && key != "a" && key != "b" && key != "fail_above") {
-                throw std::invalid_argument("cpp-rosenbrock: unknown setting `" + key +
-                                            "` (known: dim, a, b, fail_above)");
-            }
-            line = std::strchr(line, '\n');
-            if (line != nullptr) line++;
+        static const char *const known[] = {"dim", "a", "b", "fail_above"};
+        if (const char *line = dlscan_config_unknown(config, known, 4)) {
+            throw std::invalid_argument("cpp-rosenbrock: unknown setting `" +
+                                        std::string(line, std::strcspn(line, "\n")) +
+                                        "` (known: dim, a, b, fail_above)");
         }
         double dim = 3.0;
         number(config, "dim", dim);

@@ -57,8 +57,8 @@
  *   DLSCAN_CONFIG_FLAT (since 2.1), flat: one `key = value` line per value, keys as full
  *   dotted paths with [i] for array elements (`dim = 3`, `spheno.binary = "/opt/SPheno"`,
  *   `radii[1] = 3.0`, `terms[0].sigma = 0.5`), strings JSON-quoted, numbers readable by
- *   strtod, lines sorted by key. dlscan_config_number() and dlscan_config_string() below
- *   read it; plugins/README.md describes the format completely.
+ *   strtod. The dlscan_config_* helpers below read it; plugins/README.md describes the
+ *   format completely.
  *
  * Fortran authors: bind these with ISO_C_BINDING (BIND(C)) and set struct_size to the
  * C_SIZEOF of the descriptor type; C++ authors: wrap this header in extern "C" (it does so
@@ -69,6 +69,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,11 +169,13 @@ static inline int dlscan_config_number(const char *config, const char *key, doub
 }
 
 /* The string at `key`, unescaped, into buf (len bytes, NUL included). Returns 1 if
- * found, 0 if absent (buf untouched), -1 if the value is not a string or does not fit. */
+ * found, 0 if absent (buf untouched), -1 if the value is not a string, -2 if it does not
+ * fit in len bytes. */
 static inline int dlscan_config_string(const char *config, const char *key, char *buf, size_t len) {
     const char *v = dlscan_config_find(config, key);
     if (v == NULL) return 0;
-    if (*v != '"' || len == 0) return -1;
+    if (*v != '"') return -1;
+    if (len == 0) return -2;
     size_t n = 0;
     for (v++; *v != '"'; v++) {
         unsigned long c = (unsigned char)*v;
@@ -199,11 +202,49 @@ static inline int dlscan_config_string(const char *config, const char *key, char
             default: return -1;
             }
         }
-        if (n + 1 >= len) return -1;
+        if (n + 1 >= len) return -2;
         buf[n++] = (char)c;
     }
     buf[n] = '\0';
     return 1;
+}
+
+/* How many elements the array `key` has (lines key[0], key[1], ... in a row); 0 when it
+ * is absent or empty (`key = []`). */
+static inline size_t dlscan_config_count(const char *config, const char *key) {
+    char element[256];
+    size_t n = 0;
+    for (;;) {
+        int w = snprintf(element, sizeof element, "%s[%zu]", key, n);
+        if (w < 0 || (size_t)w >= sizeof element) return n;
+        /* An element is a line "key[n] = ..." or the start of a nested one, "key[n].x" or "key[n][0]". */
+        size_t k = strlen(element);
+        int found = 0;
+        for (const char *line = config; line != NULL && *line != '\0' && !found;) {
+            if (strncmp(line, element, k) == 0 && (line[k] == ' ' || line[k] == '.' || line[k] == '[')) found = 1;
+            line = strchr(line, '\n');
+            if (line != NULL) line++;
+        }
+        if (!found) return n;
+        n++;
+    }
+}
+
+/* The first line whose key is not one of the n_known names, or NULL if every key is known.
+ * A line's key is its first part: `dim` for "dim = 3", `centre` for "centre[1] = 0.5",
+ * `spheno` for "spheno.binary = ...". Refuse unknown keys, naming them (the line runs to
+ * its '\n'), so that a misspelt setting stops the run instead of being ignored. */
+static inline const char *dlscan_config_unknown(const char *config, const char *const *known, size_t n_known) {
+    for (const char *line = config; line != NULL && *line != '\0';) {
+        size_t k = strcspn(line, " .[\n");
+        int ok = 0;
+        for (size_t i = 0; i < n_known && !ok; i++)
+            ok = strlen(known[i]) == k && strncmp(line, known[i], k) == 0;
+        if (!ok) return line;
+        line = strchr(line, '\n');
+        if (line != NULL) line++;
+    }
+    return NULL;
 }
 
 /* The one symbol a plugin exports. */
