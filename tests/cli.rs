@@ -336,6 +336,38 @@ fn stops_cleanly_on(signal: &str, code: i32) {
 }
 
 #[test]
+fn check_tries_points_beyond_a_box_centre_the_oracle_rejects() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Points near the origin fail, as SPheno fails at mu = 0.
+    let config = write_config(
+        tmp.path(),
+        "",
+        "function = \"O_3d\"\n[oracle.config.faults]\nregion = [[-1.0, 1.0], [-1.0, 1.0], [-1.0, 1.0]]",
+        100,
+    );
+    let o = dlscan(&["check", config.to_str().unwrap(), "--points", "5"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let stdout = text(&o.stdout);
+    let centre = stdout.split("point 1 (box centre)").nth(1).unwrap();
+    let centre = centre.split("point 2").next().unwrap();
+    assert!(centre.contains("failed") && centre.contains("region"), "{stdout}");
+    assert_eq!(stdout.matches("  outputs (").count(), 5, "{stdout}");
+    assert!(
+        stdout.contains("6 points: 5 evaluated, 1 in target, 1 failed") && stdout.contains("in target: yes"),
+        "{stdout}"
+    );
+    // The sample follows [run] seed: the same points again.
+    let again = dlscan(&["check", config.to_str().unwrap(), "--points", "5"]);
+    assert_eq!(
+        text(&again.stdout)
+            .lines()
+            .filter(|l| l.starts_with("point "))
+            .collect::<Vec<_>>(),
+        stdout.lines().filter(|l| l.starts_with("point ")).collect::<Vec<_>>()
+    );
+}
+
+#[test]
 fn check_and_plugin_info_describe_the_oracle() {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "", "function = \"O_3d\"", 100);
@@ -680,7 +712,13 @@ fn relative_plugin_paths_resolve_against_the_original_configuration_on_resume() 
     // Run from elsewhere, into a run directory elsewhere again.
     let out = tmp.path().join("runs").join("r");
     let o = Command::new(dlscan_binary())
-        .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap(), "--no-plots"])
+        .args([
+            "run",
+            config.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--no-plots",
+        ])
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();

@@ -211,7 +211,10 @@ fn a_c_plugin_reads_several_keys_of_its_flat_configuration() {
         ("dim = 3\ncentre = [1.0, 2.0]", "centre must be a list of 3 numbers"),
         ("dim = 2.5", "dim must be a whole number"),
         ("prefix = 3", "prefix must be a string"),
-        (&format!("prefix = \"{}\"", "x".repeat(64)), "prefix must be at most 63 bytes"),
+        (
+            &format!("prefix = \"{}\"", "x".repeat(64)),
+            "prefix must be at most 63 bytes",
+        ),
         ("dim = 2\ncentre = []", ""),
         ("dim = ", "configuration is not TOML"),
     ] {

@@ -67,10 +67,14 @@ enum Command {
         /// The run directory.
         run_dir: PathBuf,
     },
-    /// Validate a configuration and its plugin, and evaluate one point (the box centre).
+    /// Validate a configuration and its plugin, and evaluate a few points (the box centre
+    /// and a small sample seeded by [run] seed), each with its outcome and reason.
     Check {
         /// The run configuration (TOML).
         config: PathBuf,
+        /// Points to evaluate besides the box centre.
+        #[arg(long, default_value_t = 8)]
+        points: usize,
     },
     /// Show what a plugin library is: name, version, ABI, the form of configuration it
     /// takes, and the inputs and outputs of an instance.
@@ -138,7 +142,7 @@ fn main() {
         } => run(&config, out, !no_plots, force, pool),
         Command::Resume { run_dir, no_plots } => resume(&run_dir, !no_plots, pool),
         Command::Plot { run_dir } => plot(&run_dir),
-        Command::Check { config } => check(&config),
+        Command::Check { config, points } => check(&config, points),
         Command::PluginInfo { plugin, config } => plugin_info(&plugin, config.as_deref()),
         Command::ImportDlscanner { input, out } => import_dlscanner(&input, out.as_deref()),
         Command::OracleWorker { plugin } => {
@@ -417,7 +421,7 @@ fn resume(dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
     drive(scanner, &loaded, dir, with_plots, pool)
 }
 
-fn check(config_path: &Path) -> Result<()> {
+fn check(config_path: &Path, sample: usize) -> Result<()> {
     let loaded = config::load(config_path)?;
     println!(
         "configuration {}: ok ({} parameters)",
@@ -451,32 +455,67 @@ fn check(config_path: &Path) -> Result<()> {
         shape.n_inputs,
         shape.output_names.join(", ")
     );
-    let centre = loaded.space.from_unit_rows(&vec![0.5; loaded.space.dim()]);
-    let mut out = vec![f64::NAN; shape.n_outputs()];
-    let started = std::time::Instant::now();
-    let result = oracle.evaluate(&centre, &mut out);
-    let seconds = started.elapsed().as_secs_f64();
-    let point: Vec<String> = loaded
-        .space
-        .parameters()
-        .iter()
-        .zip(&centre)
-        .map(|(p, v)| format!("{} = {}", p.name, format_number(*v)))
-        .collect();
-    println!("box centre: {}", point.join(", "));
-    match result {
-        Ok(()) => {
-            let outputs: Vec<String> = shape
-                .output_names
-                .iter()
-                .zip(&out)
-                .map(|(n, v)| format!("{n} = {}", format_number(*v)))
-                .collect();
-            let verdict = bound.judge(out.iter().all(|v| v.is_finite()).then_some(&out[..]));
-            println!("outputs ({seconds:.3} s): {}", outputs.join(", "));
-            println!("in target: {}", if verdict.in_target { "yes" } else { "no" });
+    // The centre, and a Latin-hypercube sample: a centre the code rejects (mu = 0 for a
+    // symmetric mu range, say) says nothing about the rest of the box.
+    let dim = loaded.space.dim();
+    let mut rng = scan_core::strategy::iteration_stream(loaded.settings.seed, 0);
+    let mut unit = vec![0.5; dim];
+    unit.extend(scan_core::strategy::latin_hypercube_points(dim, sample, &mut rng));
+    let x = loaded.space.from_unit_rows(&unit);
+    let (mut ok, mut hits, mut failed) = (0, 0, Vec::new());
+    for (k, point) in x.chunks(dim).enumerate() {
+        let coordinates: Vec<String> = loaded
+            .space
+            .parameters()
+            .iter()
+            .zip(point)
+            .map(|(p, v)| format!("{} = {}", p.name, format_number(*v)))
+            .collect();
+        let label = if k == 0 { " (box centre)" } else { "" };
+        println!("point {}{label}: {}", k + 1, coordinates.join(", "));
+        let mut out = vec![f64::NAN; shape.n_outputs()];
+        let started = std::time::Instant::now();
+        let result = oracle.evaluate(point, &mut out);
+        let seconds = started.elapsed().as_secs_f64();
+        match result {
+            Ok(()) if out.iter().all(|v| v.is_finite()) => {
+                let outputs: Vec<String> = shape
+                    .output_names
+                    .iter()
+                    .zip(&out)
+                    .map(|(n, v)| format!("{n} = {}", format_number(*v)))
+                    .collect();
+                let verdict = bound.judge(Some(&out));
+                println!("  outputs ({seconds:.3} s): {}", outputs.join(", "));
+                println!("  in target: {}", if verdict.in_target { "yes" } else { "no" });
+                ok += 1;
+                hits += usize::from(verdict.in_target);
+            }
+            Ok(()) => {
+                let (name, v) = shape
+                    .output_names
+                    .iter()
+                    .zip(&out)
+                    .find(|(_, v)| !v.is_finite())
+                    .expect("a non-finite output");
+                println!("  nan ({seconds:.3} s): output `{name}` is {v}");
+                failed.push(k + 1);
+            }
+            Err(failure) => {
+                println!("  failed ({seconds:.3} s): {failure}");
+                failed.push(k + 1);
+            }
         }
-        Err(failure) => println!("the oracle failed at the box centre ({seconds:.3} s): {failure}"),
+    }
+    println!(
+        "{} points: {ok} evaluated, {hits} in target, {} failed",
+        x.len() / dim.max(1),
+        failed.len()
+    );
+    if ok == 0 {
+        println!(
+            "no point could be evaluated: check the oracle's configuration and the box (try more points with --points)"
+        );
     }
     Ok(())
 }
