@@ -45,10 +45,14 @@ fn neutralino_mass(m1: f64, mu: f64) -> f64 {
 fn simsusy_scan_finds_points_that_truly_are_in_target() {
     simsusy();
     let out = tempfile::tempdir().unwrap();
+    // From another directory: the template and the program resolve against the
+    // configuration's directory.
     let run = Command::new(dlscan_binary())
-        .args(["run", "examples/simsusy.toml", "--no-plots", "--out"])
+        .arg("run")
+        .arg(repo().join("examples/simsusy.toml"))
+        .args(["--no-plots", "--out"])
         .arg(out.path())
-        .current_dir(repo())
+        .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));

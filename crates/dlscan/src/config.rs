@@ -389,14 +389,13 @@ impl Loaded {
         })
     }
 
-    /// The run directory: `[run] output_dir`, else `runs/<name>` (relative to the current
-    /// directory).
+    /// The run directory: `[run] output_dir` (relative to the configuration's directory,
+    /// as every path in it), else `runs/<name>` in the current directory.
     pub fn output_dir(&self) -> PathBuf {
-        self.config
-            .run
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("runs").join(self.name()))
+        match &self.config.run.output_dir {
+            Some(dir) => self.base_dir.join(dir),
+            None => PathBuf::from("runs").join(self.name()),
+        }
     }
 
     /// Directories searched for a plugin given by name: see [`plugin_search_path`].

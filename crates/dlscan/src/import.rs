@@ -135,23 +135,42 @@ pub fn import(path: &Path) -> Result<(String, Vec<String>)> {
     let names: Vec<String> = labels.iter().map(|l| name_of(l)).collect();
     let targets: Vec<String> = tlabels.iter().map(|l| name_of(l)).collect();
     let mut notes = Vec::new();
+    // DLScanner's relative paths are relative to where it ran, most likely beside its
+    // input file; the configuration gets them absolute, and each one not found here is
+    // named.
+    let input_dir = std::path::absolute(path.parent().unwrap_or(Path::new(""))).unwrap_or_default();
+    let resolve = |p: &str| input_dir.join(p);
+    let mut must_exist = |what: &str, p: &Path, key: &str| {
+        if !p.exists() {
+            notes.push(format!(
+                "{what} {} does not exist here: set `{key}` before running",
+                p.display()
+            ));
+        }
+    };
     let mut out = format!(
         "# Imported by `dlscan import-dlscanner` from {}.\n\n[run]\nname = {}\n",
         path.display(),
         toml_str(&stem)
     );
-    if let Some(dir) = keys.all("output_dir").first() {
-        out += &format!("output_dir = {}\n", toml_str(&path_value(dir)));
+    let mut placeholder = None;
+    if let Some(dir) = keys.all("output_dir").first().map(|d| path_value(d)) {
+        if dir.contains(['<', '>', '$', '{', '}']) || dir.is_empty() {
+            placeholder = Some(dir);
+        } else {
+            out += &format!("output_dir = {}\n", toml_str(&resolve(&dir).display().to_string()));
+        }
     }
 
     let spheno = !keys.all("pathS").is_empty();
     if spheno {
-        let root = PathBuf::from(path_value(&keys.one("pathS")?));
+        let root = resolve(&path_value(&keys.one("pathS")?));
         let model = path_value(&keys.all("SPHENOMODEL").first().cloned().unwrap_or_default());
         let lesh = path_value(&keys.one("Lesh")?);
         let template = root.join(&lesh);
         let program = root.join("bin").join(format!("SPheno{model}"));
         let var_nums = keys.numbers("VarNum", n).unwrap_or_default();
+        must_exist("the SPheno program", &program, "[oracle.config] spheno");
         let parsed = std::fs::read_to_string(&template)
             .ok()
             .map(|t| (slha::Slha::parse_lenient(&t), t));
@@ -213,8 +232,18 @@ pub fn import(path: &Path) -> Result<(String, Vec<String>)> {
             "DLScanner compares masses as truncated integers (int(min) ≤ int(m) < int(max)); the imported target is the plain range min < m < max".into(),
         );
     } else {
-        let root = PathBuf::from(path_value(&keys.one("path_micromegas")?));
+        let root = resolve(&path_value(&keys.one("path_micromegas")?));
         let par = path_value(&keys.one("input")?);
+        must_exist(
+            "the micrOMEGAs program",
+            &root.join("main"),
+            "[[oracle.config.program]] command",
+        );
+        must_exist(
+            "the parameter file",
+            &root.join(&par),
+            "[oracle.config.input] par_template",
+        );
         let outputs: Vec<String> = targets
             .iter()
             .zip(&tlabels)
@@ -257,6 +286,11 @@ pub fn import(path: &Path) -> Result<(String, Vec<String>)> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if let Some(dir) = placeholder {
+        notes.push(format!(
+            "output_dir `{dir}` is a placeholder, left out: the run goes to runs/{stem} (or pass --out)"
+        ));
+    }
     Ok((out, notes))
 }
 
@@ -294,15 +328,26 @@ mod tests {
             dir.path().join("SPheno-4.0.5/LesHouches.in.MSSM_low_base"),
         )
         .unwrap();
-        let text = std::fs::read_to_string(fixture("input_spheno_MSSM_fixture.txt"))
-            .unwrap()
-            .replace(
-                "pathS:  SPheno-4.0.5",
-                &format!("pathS:  {}/SPheno-4.0.5", dir.path().display()),
-            );
+        // Its pathS is relative: it resolves beside the input file, wherever dlscan runs.
         let input = dir.path().join("input.txt");
-        std::fs::write(&input, text).unwrap();
+        std::fs::copy(fixture("input_spheno_MSSM_fixture.txt"), &input).unwrap();
         let (config, notes) = import(&input).unwrap();
+        let template = dir.path().join("SPheno-4.0.5/LesHouches.in.MSSM_low_base");
+        assert!(config.contains(&format!("template = {}", toml_str(&template.display().to_string()))));
+        // The program was not staged, and the output directory is DLScanner's placeholder.
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("SPheno-4.0.5/bin/SPheno does not exist here")),
+            "{notes:?}"
+        );
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("output_dir `<scratch>/dlscanner_out` is a placeholder")),
+            "{notes:?}"
+        );
+        assert!(!config.contains("output_dir"), "{config}");
         let loaded = as_config(&config);
         assert_eq!(names(&loaded), ["M1input", "M2input", "Muinput"]);
         assert_eq!(bounds(&loaded), [(100.0, 1500.0), (100.0, 1500.0), (-1500.0, 1500.0)]);

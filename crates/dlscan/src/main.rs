@@ -169,6 +169,7 @@ fn fail(e: anyhow::Error) -> ! {
 fn rank_evaluator(path: &Path, base_dir: &Path, text: String) -> Result<scan_core::Evaluator> {
     let mut loaded = config::parse(path, text)?;
     loaded.base_dir = base_dir.to_path_buf();
+    enter_config_dir(&loaded)?;
     scan_core::cpus::limit_threads(loaded.cpus);
     let (factory, options) = oracle_factory(&loaded)?;
     Ok(scan_core::Evaluator::new(factory, options)?)
@@ -333,6 +334,26 @@ fn watch_signals(stop: Arc<AtomicBool>) -> Result<Arc<AtomicI32>> {
     Ok(first)
 }
 
+/// Make the configuration's directory the working directory, so that relative paths inside
+/// `[oracle.config]` (a SPheno template, a program, a data file) resolve against it, in
+/// every instance and worker process, whatever the plugin's language: as every other
+/// relative path in a configuration does. Paths given on the command line are made
+/// absolute before.
+fn enter_config_dir(loaded: &config::Loaded) -> Result<()> {
+    std::env::set_current_dir(&loaded.base_dir).with_context(|| {
+        format!(
+            "cannot work in {}, the directory of {}",
+            loaded.base_dir.display(),
+            loaded.path.display()
+        )
+    })
+}
+
+/// `path` made absolute against the current directory.
+fn absolute(path: &Path) -> Result<PathBuf> {
+    std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))
+}
+
 /// The file of a run directory naming the directory its configuration came from, against
 /// which the copy's relative paths resolve.
 const CONFIG_DIR_FILE: &str = "config_dir.txt";
@@ -364,8 +385,9 @@ fn plot(dir: &Path) -> Result<()> {
 
 fn run(config_path: &Path, out: Option<PathBuf>, with_plots: bool, force: bool, pool: Pool) -> Result<()> {
     let loaded = config::load(config_path)?;
-    let dir = out.unwrap_or_else(|| loaded.output_dir());
+    let dir = absolute(&out.unwrap_or_else(|| loaded.output_dir()))?;
     check_new_run_dir(&dir, force)?;
+    enter_config_dir(&loaded)?;
     let scanner = scanner_for(&loaded, pool)?.with_run_dir(&dir)?;
     for (name, text) in [
         ("config.toml", loaded.text.as_str()),
@@ -410,8 +432,10 @@ fn check_new_run_dir(dir: &Path, force: bool) -> Result<()> {
 }
 
 fn resume(dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
+    let dir = &absolute(dir)?;
     let loaded = load_run_config(dir)?;
     identity::check_unchanged(dir, &loaded.text)?;
+    enter_config_dir(&loaded)?;
     let scanner = scanner_for(&loaded, pool)?.resume_run_dir(dir)?;
     eprintln!(
         "dlscan: resuming {} with {} points on record",
@@ -423,6 +447,7 @@ fn resume(dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
 
 fn check(config_path: &Path, sample: usize) -> Result<()> {
     let loaded = config::load(config_path)?;
+    enter_config_dir(&loaded)?;
     println!(
         "configuration {}: ok ({} parameters)",
         config_path.display(),

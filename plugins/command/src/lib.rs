@@ -6,7 +6,7 @@
 //! inputs = ["M1", "mu"]
 //! [oracle.config.input]
 //! file = "in.slha"
-//! slha_template = "examples/simsusy/in.slha"
+//! slha_template = "simsusy/in.slha"     # relative to the run configuration
 //! set = { M1 = { block = "EXTPAR", index = [1] }, mu = { block = "EXTPAR", index = [23] } }
 //! [[oracle.config.program]]
 //! command = ["simsusy", "run", "mssm.tree_calculator", "in.slha", "out.slha"]
