@@ -24,9 +24,30 @@ pub struct CommandConfig {
     /// Further failure rules (exit codes, missing files and entries are always checked).
     #[serde(default, rename = "fail_if")]
     pub failures: Vec<FailureRule>,
+    /// Files whose lines are added to a failed point's message: the programs' own account
+    /// of what went wrong (SPheno's `Messages.out`, say).
+    #[serde(default, rename = "explain")]
+    pub explanations: Vec<Explanation>,
     /// Directory under which each worker makes its private work directory (default: the
     /// system's temporary directory).
     pub work_root: Option<PathBuf>,
+}
+
+/// A file the programs write that explains a failure: its first (or last) `lines`
+/// non-blank lines, whitespace runs collapsed, are added to the failure's message.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Explanation {
+    pub file: String,
+    #[serde(default = "default_explanation_lines")]
+    pub lines: usize,
+    /// Take the last lines instead of the first.
+    #[serde(default)]
+    pub from_end: bool,
+}
+
+fn default_explanation_lines() -> usize {
+    3
 }
 
 /// The input file written for each point.

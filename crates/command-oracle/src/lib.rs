@@ -14,7 +14,9 @@
 //! SPheno's `SPINFO 4`, a text on stdout, an entry outside its allowed range). SLHA
 //! outputs are read leniently, past stray text, but no entry is read from a block whose
 //! header is unreadable or repeats the block without a different `Q=` scale (see
-//! [`slha::Slha::parse_lenient`]); a flag rule looks in every copy. Configuration mistakes (a template entry that does not exist, an
+//! [`slha::Slha::parse_lenient`]); a flag rule looks in every copy. A failed point's
+//! message ends with the lines of the files `[[explain]]` names (SPheno's `Messages.out`).
+//! Configuration mistakes (a template entry that does not exist, an
 //! unreadable template) are errors when the oracle is created, before any point runs.
 //!
 //! Whatever a program started is killed when it ends or times out, so nothing outlives
@@ -33,7 +35,7 @@ use std::time::Duration;
 use oracle_api::{FromConfig, Oracle, PointFailure, PointResult, Shape};
 use slha::Slha;
 
-pub use config::{CommandConfig, FailureRule, InputConfig, OutputConfig, ProgramConfig, SlhaEntry};
+pub use config::{CommandConfig, Explanation, FailureRule, InputConfig, OutputConfig, ProgramConfig, SlhaEntry};
 pub use run::{Ended, run as run_program};
 
 /// Errors when building an oracle.
@@ -430,7 +432,7 @@ impl Oracle for CommandOracle {
 
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         self.evaluate_point(x, out).map_err(|f| match f {
-            PointFailure::Failed(m) => PointFailure::Failed(run::clip(&m, MAX_MESSAGE)),
+            PointFailure::Failed(m) => PointFailure::Failed(run::clip(&self.explained(m), MAX_MESSAGE)),
             PointFailure::Timeout(m) => PointFailure::Timeout(run::clip(&m, MAX_MESSAGE)),
             PointFailure::Crashed(m) => PointFailure::Crashed(run::clip(&m, MAX_MESSAGE)),
         })
@@ -438,6 +440,36 @@ impl Oracle for CommandOracle {
 }
 
 impl CommandOracle {
+    /// `message` followed by what the `[[explain]]` files the programs wrote say.
+    fn explained(&self, message: String) -> String {
+        let mut message = message;
+        for e in &self.config.explanations {
+            let Ok(bytes) = std::fs::read(self.work.0.join(&e.file)) else {
+                continue;
+            };
+            let text = String::from_utf8_lossy(&bytes);
+            let mut lines: Vec<String> = text
+                .lines()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|l| !l.is_empty())
+                .collect();
+            if e.from_end {
+                lines.reverse();
+            }
+            lines.truncate(e.lines);
+            if e.from_end {
+                lines.reverse();
+            }
+            let said = if lines.is_empty() {
+                "(empty)".to_string()
+            } else {
+                lines.join(" / ")
+            };
+            message = format!("{message}; {}: {said}", e.file);
+        }
+        message
+    }
+
     fn evaluate_point(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         self.clear_work_dir()?;
         self.write_input(x)?;

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::config::{
-    CommandConfig, FailureRule, InputConfig, OutputConfig, ProgramConfig, Requirement, SlhaEntry, SlhaFlag,
+    CommandConfig, Explanation, FailureRule, InputConfig, OutputConfig, ProgramConfig, Requirement, SlhaEntry, SlhaFlag,
 };
 
 fn parse<T: for<'de> Deserialize<'de>>(what: &str, text: &str) -> Result<T, String> {
@@ -79,7 +79,14 @@ pub fn spheno(text: &str) -> Result<CommandConfig, String> {
             }),
             stdout_contains: None,
             require: None,
-            reason: Some("SPheno failed (SPINFO 4, see Messages.out)".into()),
+            reason: Some("SPheno failed (SPINFO 4)".into()),
+        }],
+        // SPheno says why at the top of Messages.out ("occurred a negative mass
+        // squared!!!", "matrix contains NaN"); the routine chain follows.
+        explanations: vec![Explanation {
+            file: "Messages.out".into(),
+            lines: 3,
+            from_end: false,
         }],
         work_root: s.work_root,
     };
@@ -208,6 +215,7 @@ pub fn thdm(text: &str) -> Result<CommandConfig, String> {
             require("FMODSEL", 31.0, 34.0, "2HDMC ignored the Yukawa type"),
             require("THDM", 1.0, 1.0, "2HDMC marks the parameters invalid"),
         ],
+        explanations: Vec::new(),
         work_root: t.work_root,
     }
     .check_again()
@@ -299,6 +307,7 @@ pub fn micromegas(text: &str) -> Result<CommandConfig, String> {
             require: None,
             reason: Some("the spectrum generator failed (SPINFO 4)".into()),
         }],
+        explanations: Vec::new(),
         work_root: m.work_root,
     }
     .check_again()

@@ -90,6 +90,15 @@ timeout_s = 20
                 } else {
                     assert!(reason.contains("wrote no `SPheno.spc`"), "{case}: {reason}");
                 }
+                // And SPheno's own account, from the top of Messages.out.
+                if let Ok(messages) = std::fs::read_to_string(fixtures("spheno").join(&case).join("Messages.out")) {
+                    let first = messages
+                        .lines()
+                        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+                        .find(|l| !l.is_empty());
+                    let said = first.map_or("Messages.out: (empty)".to_string(), |l| format!("Messages.out: {l}"));
+                    assert!(reason.contains(&said), "{case}: {said:?} missing from {reason:?}");
+                }
                 let stderr = std::fs::read_to_string(fixtures("spheno").join(&case).join("stderr.txt")).unwrap();
                 if let Some(last) = stderr.split_whitespace().last() {
                     assert!(reason.contains(last), "{case}: stderr tail missing from {reason:?}");

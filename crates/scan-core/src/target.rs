@@ -112,7 +112,8 @@ fn inverse_spd(m: &[f64], n: usize) -> Option<Vec<f64>> {
         for j in 0..=i {
             let s: f64 = m[i * n + j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
             if i == j {
-                if !(s > 1e-12) {
+                // Not positive definite (or NaN).
+                if s.is_nan() || s <= 1e-12 {
                     return None;
                 }
                 l[i * n + i] = s.sqrt();
@@ -167,7 +168,7 @@ impl Chi2 {
             ));
         }
         if let Some(max) = self.max
-            && !(max > 0.0)
+            && (max.is_nan() || max <= 0.0)
         {
             return Err(ScanError::setting(key(), format!("max = {max} must be positive")));
         }
@@ -179,18 +180,15 @@ impl Chi2 {
                     format!("correlation must be {n}×{n}, one row per term"),
                 ));
             }
-            for a in 0..n {
-                if r[a][a] != 1.0 {
-                    return Err(ScanError::setting(key(), "correlation must have ones on its diagonal"));
-                }
-                for b in 0..n {
-                    if r[a][b] != r[b][a] || !(r[a][b].abs() <= 1.0) {
-                        return Err(ScanError::setting(
-                            key(),
-                            "correlation must be symmetric with coefficients in [-1, 1]",
-                        ));
-                    }
-                }
+            if (0..n).any(|a| r[a][a] != 1.0) {
+                return Err(ScanError::setting(key(), "correlation must have ones on its diagonal"));
+            }
+            let well_formed = |a: usize, b: usize| r[a][b] == r[b][a] && r[a][b].abs() <= 1.0;
+            if !(0..n).all(|a| (0..n).all(|b| well_formed(a, b))) {
+                return Err(ScanError::setting(
+                    key(),
+                    "correlation must be symmetric with coefficients in [-1, 1]",
+                ));
             }
             if self.covariance().is_none() {
                 return Err(ScanError::setting(key(), "correlation must be positive definite"));
