@@ -115,6 +115,9 @@ pub struct OutputConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureRule {
+    /// Checked right after this program (1-based), before the next one runs; by default
+    /// once all have run.
+    pub after: Option<usize>,
     /// An SLHA file holding a line that starts with this flag in this block (SPheno writes
     /// `SPINFO 4` on failure and exits 0).
     pub slha_flag: Option<SlhaFlag>,
@@ -183,6 +186,19 @@ impl CommandConfig {
             {
                 return Err(format!("[[program]] {}: timeout_s = {t} must be positive", i + 1));
             }
+        }
+        if let Some((i, r)) = self
+            .failures
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.after.is_some_and(|a| a == 0 || a > self.programs.len()))
+        {
+            return Err(format!(
+                "[[fail_if]] {}: after = {} names no program (there are {})",
+                i + 1,
+                r.after.unwrap_or_default(),
+                self.programs.len()
+            ));
         }
         let in_args = |name: &str| self.in_arguments(name);
         let Some(i) = &self.input else {

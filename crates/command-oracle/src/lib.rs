@@ -317,8 +317,14 @@ impl CommandOracle {
         Ok(&parsed[name])
     }
 
-    fn check_rules(&self, stdouts: &[String], parsed: &mut HashMap<String, Slha>) -> PointResult {
-        for rule in &self.config.failures {
+    /// The failure rules `which` selects by their `after`, against the files as they are.
+    fn check_rules(
+        &self,
+        stdouts: &[String],
+        parsed: &mut HashMap<String, Slha>,
+        which: impl Fn(Option<usize>) -> bool,
+    ) -> PointResult {
+        for rule in self.config.failures.iter().filter(|r| which(r.after)) {
             let hit = if let Some(f) = &rule.slha_flag {
                 let doc = self.read_slha(&f.file, parsed)?;
                 doc.blocks_named(&f.block)
@@ -475,7 +481,8 @@ impl CommandOracle {
         self.write_input(x)?;
         let mut stdouts = Vec::with_capacity(self.programs.len());
         let mut last_stderr = String::new();
-        for (template, p) in self.programs.iter().zip(&self.config.programs) {
+        for (k, (template, p)) in self.programs.iter().zip(&self.config.programs).enumerate() {
+            let stage = k + 1;
             let mut argv = template.clone();
             for a in argv.iter_mut().skip(1) {
                 for (name, v) in self.config.inputs.iter().zip(x) {
@@ -507,7 +514,8 @@ impl CommandOracle {
                         );
                         // The rules may explain better (e.g. SPINFO 4 with exit 99).
                         stdouts.push(stdout);
-                        return match self.check_rules(&stdouts, &mut HashMap::new()) {
+                        let up_to_here = |after: Option<usize>| after.is_none_or(|a| a == stage);
+                        return match self.check_rules(&stdouts, &mut HashMap::new(), up_to_here) {
                             Err(PointFailure::Failed(reason)) => Err(PointFailure::Failed(format!(
                                 "`{name}` {how}: {reason}{}",
                                 stderr_note(&stderr)
@@ -516,13 +524,22 @@ impl CommandOracle {
                         };
                     }
                     stdouts.push(stdout);
+                    // This program's rules, before the next one reads its files (a fresh
+                    // parse: a later program may rewrite them).
+                    self.check_rules(&stdouts, &mut HashMap::new(), |after| after == Some(stage))
+                        .map_err(|f| match f {
+                            PointFailure::Failed(m) => {
+                                PointFailure::Failed(format!("after `{name}`: {m}{}", stderr_note(&stderr)))
+                            }
+                            other => other,
+                        })?;
                     last_stderr = stderr;
                 }
             }
         }
         // A program that "succeeded" but left no usable result often said why on stderr.
         let mut parsed = HashMap::new();
-        self.check_rules(&stdouts, &mut parsed)
+        self.check_rules(&stdouts, &mut parsed, |after| after.is_none())
             .and_then(|()| self.read_outputs(&stdouts, &mut parsed, out))
             .map_err(|f| match f {
                 PointFailure::Failed(m) => PointFailure::Failed(format!("{m}{}", stderr_note(&last_stderr))),

@@ -72,6 +72,7 @@ pub fn spheno(text: &str) -> Result<CommandConfig, String> {
         }],
         outputs: slha_outputs("SPheno.spc", outputs),
         failures: vec![FailureRule {
+            after: None,
             slha_flag: Some(SlhaFlag {
                 file: "SPheno.spc".into(),
                 block: "SPINFO".into(),
@@ -191,6 +192,7 @@ pub fn thdm(text: &str) -> Result<CommandConfig, String> {
     .collect();
     outputs.extend(t.outputs);
     let require = |block: &str, min: f64, max: f64, reason: &str| FailureRule {
+        after: None,
         slha_flag: None,
         stdout_contains: None,
         require: Some(Requirement {
@@ -298,6 +300,7 @@ pub fn micromegas(text: &str) -> Result<CommandConfig, String> {
             })
             .collect(),
         failures: vec![FailureRule {
+            after: None,
             slha_flag: Some(SlhaFlag {
                 file: m.spectrum_file,
                 block: "SPINFO".into(),

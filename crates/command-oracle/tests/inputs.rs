@@ -131,3 +131,41 @@ slha = { block = "EXTPAR", index = [1] }
     .unwrap_err();
     assert!(err.contains("input `a` reaches no program"), "{err}");
 }
+
+#[test]
+fn a_rule_after_a_program_sees_its_files_before_the_next_program_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Program 1 writes a flag of 0, program 2 overwrites it with 1 and leaves a marker.
+    let chain = |after: &str| {
+        format!(
+            r#"
+inputs = ["x"]
+[[program]]
+command = ["sh", "-c", "printf 'Block X\n 1 0\n' > out.slha", "{{x}}"]
+[[program]]
+command = ["sh", "-c", "printf 'Block X\n 1 1\n' > out.slha; echo ran > second"]
+[[fail_if]]
+{after}
+require = {{ file = "out.slha", block = "X", index = [1], min = 0.5 }}
+reason = "flag unset"
+[[output]]
+name = "flag"
+file = "out.slha"
+slha = {{ block = "X", index = [1] }}
+"#
+        )
+    };
+    let mut o = oracle(dir.path(), &chain("after = 1")).unwrap();
+    let mut out = [0.0];
+    let Err(PointFailure::Failed(m)) = o.evaluate(&[1.0], &mut out) else {
+        panic!("the rule after program 1 did not stop the chain")
+    };
+    assert!(m.starts_with("after `sh`: flag unset"), "{m}");
+    assert!(!o.work_dir().join("second").exists(), "program 2 ran");
+    // Checked once all have run, the rule sees program 2's file.
+    let mut o = oracle(dir.path(), &chain("")).unwrap();
+    o.evaluate(&[1.0], &mut out).unwrap();
+    assert_eq!(out, [1.0]);
+    let err = oracle(dir.path(), &chain("after = 3")).unwrap_err();
+    assert!(err.contains("after = 3 names no program (there are 2)"), "{err}");
+}
