@@ -83,6 +83,7 @@ fn check_header_layout(out: &Path) {
             last_error,
             destroy,
             config_format,
+            files_dir,
         }
     ));
     defines.push(format!("-DRUST_CONFIG_TOML={}", abi::CONFIG_TOML));

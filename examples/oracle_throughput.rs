@@ -23,7 +23,7 @@ fn measure(plugin: &Plugin, config: &str, workers: usize, chunk: Option<usize>, 
         EvaluatorOptions {
             workers,
             chunk_size: chunk,
-            timeout: None,
+            ..EvaluatorOptions::default()
         },
     )
     .expect("start workers");

@@ -53,3 +53,65 @@ fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
     assert!(failed > 0);
     assert!(hits > 100, "{hits} in target");
 }
+
+#[test]
+fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    // The example's stand-ins beside a copy of it with keep rules and a smaller budget.
+    std::fs::create_dir(tmp.path().join("thdm-higgs")).unwrap();
+    for script in ["calcphys-standin.sh", "higgstools-standin.sh"] {
+        let to = tmp.path().join("thdm-higgs").join(script);
+        std::fs::copy(repo.join("examples/thdm-higgs").join(script), to).unwrap();
+    }
+    for isolation in ["process", "thread"] {
+        let config = tmp.path().join(format!("keep-{isolation}.toml"));
+        let text = std::fs::read_to_string(repo.join("examples/thdm-higgs.toml"))
+            .unwrap()
+            .replace(
+                "plugin = \"command\"\n",
+                &format!(
+                    "plugin = \"command\"\nisolation = \"{isolation}\"\n\
+                     keep = [{{ files = [\"spectrum.slha\"], points = \"in-target\" }}, \
+                     {{ files = [\"spectrum.slha\", \"missing.log\"], points = \"failed\" }}]\n"
+                ),
+            )
+            .replace("max_oracle_calls = 600", "max_oracle_calls = 300");
+        std::fs::write(&config, text).unwrap();
+        let out = tmp.path().join(isolation);
+        let o = Command::new(dlscan_binary())
+            .arg("run")
+            .arg(&config)
+            .args(["--no-plots", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        let (mut kept, mut dropped) = (0, 0);
+        for r in reader.records().map(Result::unwrap) {
+            let id: u64 = r[col("id")].parse().unwrap();
+            let dir = out.join(format!("files/{:04}/{id}", id / 1000));
+            let wanted = &r[col("in_target")] == "1" || &r[col("status")] != "ok";
+            if !wanted {
+                assert!(!dir.exists(), "{isolation}: point {id} kept files it should not");
+                dropped += 1;
+                continue;
+            }
+            // The point's own spectrum: readable SLHA with the point's mass in it.
+            let spectrum = std::fs::read_to_string(dir.join("spectrum.slha"))
+                .unwrap_or_else(|e| panic!("{isolation}: point {id}: {e}"));
+            let doc = slha::Slha::parse_lenient(&spectrum);
+            let mh: f64 = r[col("mH")].parse().unwrap();
+            assert!(
+                (doc.value("MASS", &[35]).unwrap() - mh).abs() < 1e-6 * mh,
+                "{isolation}: point {id}"
+            );
+            assert!(!dir.join("missing.log").exists());
+            kept += 1;
+        }
+        assert!(kept > 50 && dropped > 10, "{isolation}: {kept} kept, {dropped} not");
+    }
+}

@@ -356,6 +356,13 @@ fn check_tries_points_beyond_a_box_centre_the_oracle_rejects() {
         stdout.contains("6 points: 5 evaluated, 1 in target, 1 failed") && stdout.contains("in target: yes"),
         "{stdout}"
     );
+    // Named by its bare file name from its own directory, as users often do.
+    let o = Command::new(dlscan_binary())
+        .args(["check", "run.toml", "--points", "1"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
     // The sample follows [run] seed: the same points again.
     let again = dlscan(&["check", config.to_str().unwrap(), "--points", "5"]);
     assert_eq!(

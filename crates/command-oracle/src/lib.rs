@@ -436,6 +436,11 @@ impl Oracle for CommandOracle {
         &self.shape
     }
 
+    /// The work directory: after a point, it holds what the programs wrote for it.
+    fn files_dir(&self) -> Option<PathBuf> {
+        Some(self.work.0.clone())
+    }
+
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         self.evaluate_point(x, out).map_err(|f| match f {
             PointFailure::Failed(m) => PointFailure::Failed(run::clip(&self.explained(m), MAX_MESSAGE)),
@@ -581,6 +586,9 @@ impl<P: Preset> Oracle for PresetOracle<P> {
     }
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         self.inner.evaluate(x, out)
+    }
+    fn files_dir(&self) -> Option<PathBuf> {
+        self.inner.files_dir()
     }
 }
 

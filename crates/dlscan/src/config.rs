@@ -74,6 +74,9 @@ pub struct OracleTable {
     pub chunk_size: Option<usize>,
     #[serde(default)]
     pub isolation: Isolation,
+    /// Files of chosen points to keep in the run directory's `files/`.
+    #[serde(default)]
+    pub keep: Vec<scan_core::KeepRule>,
     #[serde(default)]
     pub config: toml::Table,
 }
@@ -304,17 +307,29 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         workers,
         chunk_size: config.oracle.chunk_size,
         timeout,
+        // Filled from `keep` by the scanner.
+        keep_files: Vec::new(),
     };
     evaluator
         .check()
         .map_err(|e| anyhow!("{}: [run]/[oracle] {e}", path.display()))?;
+    let keep = config.oracle.keep.clone();
+    for rule in &keep {
+        rule.check()
+            .map_err(|e| anyhow!("{}: [[oracle.keep]] {e}", path.display()))?;
+    }
     let settings = ScanSettings {
         stop: rules,
         evaluator,
+        keep,
         ..scan.scan_settings(config.run.seed)
     };
     let oracle_config = toml::to_string(&config.oracle.config).context("re-serialising [oracle.config]")?;
-    let parent = path.parent().unwrap_or(Path::new(""));
+    // `scan.toml` has the parent "", the current directory.
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     Ok(Loaded {
         base_dir: std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf()),
         path: path.to_path_buf(),

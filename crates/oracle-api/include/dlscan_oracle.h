@@ -99,8 +99,8 @@ typedef struct dlscan_oracle_shape {
 } dlscan_oracle_shape;
 
 /* Layout (offsets on 64-bit targets): abi_version 0, abi_minor 4, reserved 6,
- * struct_size 8, name 16, version 24, then the functions from 32 to 72, config_format 80;
- * 88 bytes (80 in ABI 2.0, which ended with destroy). */
+ * struct_size 8, name 16, version 24, then the functions from 32 to 72, config_format 80,
+ * files_dir 88; 96 bytes (80 in ABI 2.0, which ended with destroy). */
 typedef struct dlscan_oracle_descriptor {
     uint32_t abi_version; /* DLSCAN_ORACLE_ABI_VERSION; always the first field */
     uint16_t abi_minor;   /* DLSCAN_ORACLE_ABI_MINOR */
@@ -132,6 +132,12 @@ typedef struct dlscan_oracle_descriptor {
     /* Since 2.1: how create() gets its configuration, DLSCAN_CONFIG_TOML (0, also what a 2.0
      * descriptor gets) or DLSCAN_CONFIG_FLAT. The host refuses other values. */
     uint64_t config_format;
+
+    /* Since 2.1, may be NULL: the directory holding the files the last evaluate call left
+     * (a spectrum, a log), NUL-terminated, valid until the next call on the handle; or NULL
+     * for none. A host that keeps files of chosen points ([[oracle.keep]]) evaluates one
+     * point per call and copies what it keeps before the next call. */
+    const char *(*files_dir)(void *handle);
 
     /* Later minor versions append entries here. */
 } dlscan_oracle_descriptor;

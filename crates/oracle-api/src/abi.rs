@@ -44,6 +44,7 @@
 //! | 64 | `last_error` | function pointer |
 //! | 72 | `destroy` | function pointer |
 //! | 80 | `config_format` (since 2.1) | `u64` |
+//! | 88 | `files_dir` (since 2.1, may be NULL) | function pointer |
 //!
 //! The workspace's build script compiles a C file that checks every size and offset of
 //! the header's structs against these Rust definitions, so the two cannot drift apart.
@@ -126,6 +127,11 @@ pub type PointErrorFn = unsafe extern "C" fn(handle: *mut c_void, index: usize) 
 pub type LastErrorFn = unsafe extern "C" fn(handle: *mut c_void) -> *const c_char;
 /// `destroy(handle)`: release the handle.
 pub type DestroyFn = unsafe extern "C" fn(handle: *mut c_void);
+/// `files_dir(handle)` (since 2.1, optional): the directory holding the files the last
+/// `evaluate` call left, NUL-terminated, valid until the next call on the handle; or NULL.
+/// A host that keeps files of chosen points (`[[oracle.keep]]`) evaluates one point per
+/// call and copies what it keeps before the next call.
+pub type FilesDirFn = unsafe extern "C" fn(handle: *mut c_void) -> *const c_char;
 
 /// The versioned table a plugin's entry symbol returns.
 ///
@@ -157,6 +163,8 @@ pub struct OracleDescriptor {
     /// Since 2.1: the form in which `create` wants its configuration, [`CONFIG_TOML`] or
     /// [`CONFIG_FLAT`]; absent (a 2.0 descriptor) means TOML.
     pub config_format: u64,
+    /// Since 2.1, optional: see [`FilesDirFn`].
+    pub files_dir: Option<FilesDirFn>,
 }
 
 /// Size of the descriptor of ABI 2.0, which every plugin of this major version provides:
@@ -198,7 +206,8 @@ mod tests {
         ];
         assert_eq!(offsets, [0, 4, 6, 8, 16, 24, 32, 40, 48, 56, 64, 72]);
         assert_eq!(offset_of!(OracleDescriptor, config_format), 80);
-        assert_eq!(size_of::<OracleDescriptor>(), 88);
+        assert_eq!(offset_of!(OracleDescriptor, files_dir), 88);
+        assert_eq!(size_of::<OracleDescriptor>(), 96);
         assert_eq!(DESCRIPTOR_MIN_SIZE, 80);
         assert_eq!(
             [

@@ -14,6 +14,8 @@ use crate::oracle::{FromConfig, Oracle, PointFailure, PointResult, install_quiet
 /// State behind one C handle.
 struct Handle<T> {
     oracle: T,
+    /// The last call's files directory, as `files_dir` hands it out.
+    files_dir: Option<CString>,
     /// Output names as C strings; `name_ptrs` points into them.
     _names: Vec<CString>,
     name_ptrs: Vec<*const c_char>,
@@ -44,6 +46,7 @@ pub const fn descriptor<T: Oracle + FromConfig + 'static>(
         last_error: Some(last_error::<T>),
         destroy: Some(destroy::<T>),
         config_format: abi::CONFIG_TOML,
+        files_dir: Some(files_dir::<T>),
     }
 }
 
@@ -91,6 +94,7 @@ unsafe extern "C" fn create<T: Oracle + FromConfig + 'static>(
         let name_ptrs = names.iter().map(|n| n.as_ptr()).collect();
         Ok::<_, String>(Box::new(Handle {
             oracle,
+            files_dir: None,
             _names: names,
             name_ptrs,
             last_error: None,
@@ -212,6 +216,16 @@ unsafe extern "C" fn last_error<T: Oracle + FromConfig + 'static>(handle: *mut c
         Some(h) => h.last_error.as_ref().map_or(std::ptr::null(), |e| e.as_ptr()),
         None => std::ptr::null(),
     }
+}
+
+unsafe extern "C" fn files_dir<T: Oracle + FromConfig + 'static>(handle: *mut c_void) -> *const c_char {
+    // SAFETY: the host passes a handle from `create` (ABI contract).
+    let Some(h) = (unsafe { handle_mut::<T>(handle) }) else {
+        return std::ptr::null();
+    };
+    let dir = catch_unwind(AssertUnwindSafe(|| h.oracle.files_dir())).unwrap_or(None);
+    h.files_dir = dir.map(|d| c_string(&d.to_string_lossy()));
+    h.files_dir.as_ref().map_or(std::ptr::null(), |d| d.as_ptr())
 }
 
 unsafe extern "C" fn destroy<T: Oracle + FromConfig + 'static>(handle: *mut c_void) {

@@ -15,8 +15,9 @@
 //!   inputs and the output names, or `1` and an error text;
 //! - host → worker, per call: the number of points `n`, then `n × inputs` numbers;
 //! - worker → host, per call: `n`, the number of outputs `m`, a call status (`0`, or `1`
-//!   and an error text), and when `0`: `n × m` numbers and per point a code (`0` ok,
-//!   `1` failed, `2` timeout, `3` crashed) with a text unless ok.
+//!   and an error text), and when `0`: `n × m` numbers, per point a code (`0` ok,
+//!   `1` failed, `2` timeout, `3` crashed) with a text unless ok, and the oracle's files
+//!   directory for the call (a text, empty for none).
 
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
@@ -120,6 +121,10 @@ pub fn serve(oracle: &mut dyn Oracle, input: impl Read, output: impl Write) -> i
                         }
                     }
                 }
+                let files = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| oracle.files_dir()))
+                    .unwrap_or(None)
+                    .map(|d| d.to_string_lossy().into_owned());
+                write_text(&mut output, files.as_deref().unwrap_or(""))?;
             }
         }
         output.flush()?;
@@ -171,6 +176,7 @@ struct Response {
     outputs: Vec<f64>,
     results: Vec<PointResult>,
     call: Result<(), OracleError>,
+    files_dir: Option<PathBuf>,
 }
 
 fn read_response(r: &mut impl Read) -> io::Result<Response> {
@@ -183,6 +189,7 @@ fn read_response(r: &mut impl Read) -> io::Result<Response> {
             outputs: vec![f64::NAN; n * m],
             results: vec![Ok(()); n],
             call: Err(OracleError(read_text(r)?)),
+            files_dir: None,
         });
     }
     let outputs = read_f64s(r, n * m)?;
@@ -197,10 +204,12 @@ fn read_response(r: &mut impl Read) -> io::Result<Response> {
             _ => Err(PointFailure::Crashed(read_text(r)?)),
         });
     }
+    let files_dir = Some(read_text(r)?).filter(|d| !d.is_empty()).map(PathBuf::from);
     Ok(Response {
         outputs,
         results,
         call: Ok(()),
+        files_dir,
     })
 }
 
@@ -387,6 +396,8 @@ pub struct ProcessOracle {
     timeout: Option<Duration>,
     shape: Shape,
     worker: Option<Worker>,
+    /// The files directory the worker reported for the last call.
+    files_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for ProcessOracle {
@@ -409,6 +420,7 @@ impl ProcessOracle {
             timeout,
             shape,
             worker: Some(worker),
+            files_dir: None,
         })
     }
 
@@ -577,6 +589,10 @@ impl Oracle for ProcessOracle {
         &self.shape
     }
 
+    fn files_dir(&self) -> Option<PathBuf> {
+        self.files_dir.clone()
+    }
+
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         let mut results = [Ok(())];
         match self.evaluate_batch(x, out, &mut results) {
@@ -588,6 +604,7 @@ impl Oracle for ProcessOracle {
     fn evaluate_batch(&mut self, x: &[f64], out: &mut [f64], results: &mut [PointResult]) -> Result<(), OracleError> {
         let (ni, no, n) = (self.shape.n_inputs, self.shape.n_outputs(), results.len());
         crate::check_batch_lengths(ni, no, x.len(), out.len(), n)?;
+        self.files_dir = None;
         match self.call(x, n)? {
             Ok(response) => {
                 if response.outputs.len() != out.len() || response.results.len() != n {
@@ -595,6 +612,7 @@ impl Oracle for ProcessOracle {
                 }
                 out.copy_from_slice(&response.outputs);
                 results.clone_from_slice(&response.results);
+                self.files_dir = response.files_dir;
                 response.call
             }
             Err(Ended::TimedOut(limit)) => {

@@ -58,6 +58,8 @@ const _: () = assert!(std::mem::offset_of!(OracleDescriptor, config_format) == a
 
 #[derive(Clone, Copy)]
 struct Functions {
+    /// Optional (2.1): absent when the plugin's descriptor does not reach it or is NULL.
+    files_dir: Option<abi::FilesDirFn>,
     create: abi::CreateFn,
     describe: abi::DescribeFn,
     evaluate: abi::EvaluateFn,
@@ -132,6 +134,17 @@ fn checked_descriptor(library: &Library, path: &Path) -> Result<(*const OracleDe
     Ok((descriptor, abi_minor, struct_size))
 }
 
+/// The 2.1 entry `files_dir` of an accepted descriptor, if its `struct_size` covers it.
+fn optional_files_dir(descriptor: *const OracleDescriptor, struct_size: usize) -> Option<abi::FilesDirFn> {
+    let end = std::mem::offset_of!(OracleDescriptor, files_dir) + std::mem::size_of::<Option<abi::FilesDirFn>>();
+    if struct_size < end {
+        return None;
+    }
+    // SAFETY: the plugin provides `struct_size` readable bytes of its descriptor, and they
+    // cover this field.
+    unsafe { (&raw const (*descriptor).files_dir).read() }
+}
+
 /// The configuration format an accepted descriptor asks for: TOML unless its
 /// `struct_size` covers the 2.1 field `config_format`.
 fn config_format(descriptor: *const OracleDescriptor, struct_size: usize, path: &Path) -> Result<u64, LoadError> {
@@ -172,6 +185,7 @@ impl Functions {
             )
         };
         Ok(Functions {
+            files_dir: None,
             create: create.ok_or_else(|| missing("create"))?,
             describe: describe.ok_or_else(|| missing("describe"))?,
             evaluate: evaluate.ok_or_else(|| missing("evaluate"))?,
@@ -250,8 +264,9 @@ impl Plugin {
         }
         let library = open_library(&path)?;
         let (descriptor, abi_minor, struct_size) = checked_descriptor(&library, &path)?;
-        let functions = Functions::from_descriptor(descriptor, &path)?;
+        let mut functions = Functions::from_descriptor(descriptor, &path)?;
         let config_format = config_format(descriptor, struct_size, &path)?;
+        functions.files_dir = optional_files_dir(descriptor, struct_size);
         let read = |ptr: *const c_char, what: &'static str| -> Result<String, LoadError> {
             if ptr.is_null() {
                 return Ok(String::new());
@@ -441,6 +456,10 @@ impl Oracle for PluginOracle {
         }
     }
 
+    fn files_dir(&self) -> Option<std::path::PathBuf> {
+        self.files_dir_of_last_call()
+    }
+
     fn evaluate_batch(&mut self, x: &[f64], out: &mut [f64], results: &mut [PointResult]) -> Result<(), OracleError> {
         let n = results.len();
         check_batch_lengths(self.shape.n_inputs, self.shape.n_outputs(), x.len(), out.len(), n)?;
@@ -470,6 +489,16 @@ impl Oracle for PluginOracle {
             };
         }
         Ok(())
+    }
+}
+
+impl PluginOracle {
+    fn files_dir_of_last_call(&self) -> Option<std::path::PathBuf> {
+        let f = self.functions.files_dir?;
+        // SAFETY: the handle is live; the string is valid until the next call.
+        let ptr = unsafe { f(self.handle) };
+        // SAFETY: a non-NULL directory is NUL-terminated (ABI contract).
+        (!ptr.is_null()).then(|| PathBuf::from(unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()))
     }
 }
 

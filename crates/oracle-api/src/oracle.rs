@@ -97,6 +97,12 @@ pub trait Oracle: Send {
         }
         Ok(())
     }
+
+    /// The directory holding the files the last call left (a spectrum, a log), for a host
+    /// that keeps some of them; valid until the next call. `None`: nothing to keep.
+    fn files_dir(&self) -> Option<std::path::PathBuf> {
+        None
+    }
 }
 
 impl<O: Oracle + ?Sized> Oracle for Box<O> {
@@ -105,6 +111,9 @@ impl<O: Oracle + ?Sized> Oracle for Box<O> {
     }
     fn evaluate(&mut self, x: &[f64], out: &mut [f64]) -> PointResult {
         (**self).evaluate(x, out)
+    }
+    fn files_dir(&self) -> Option<std::path::PathBuf> {
+        (**self).files_dir()
     }
     fn evaluate_batch(&mut self, x: &[f64], out: &mut [f64], results: &mut [PointResult]) -> Result<(), OracleError> {
         (**self).evaluate_batch(x, out, results)

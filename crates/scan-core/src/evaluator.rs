@@ -8,6 +8,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::ops::Range;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
@@ -137,6 +138,9 @@ pub struct EvaluatorOptions {
     pub chunk_size: Option<usize>,
     /// Time limit per point; a call of c points may take c times this.
     pub timeout: Option<Duration>,
+    /// Files to collect from the oracle's files directory after each point (see
+    /// [`EvaluatePoints::staged_files`]); when any, every call holds one point.
+    pub keep_files: Vec<String>,
 }
 
 impl Default for EvaluatorOptions {
@@ -145,6 +149,7 @@ impl Default for EvaluatorOptions {
             workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
             chunk_size: None,
             timeout: None,
+            keep_files: Vec::new(),
         }
     }
 }
@@ -191,6 +196,20 @@ struct Job {
     chunk: usize,
     x: Vec<f64>,
     n: usize,
+    /// Where to copy the named files the call leaves (one-point calls only).
+    collect: Option<(PathBuf, Arc<[String]>)>,
+}
+
+/// Copy the files named in `names` from the oracle's files directory into `dest`; a file
+/// the point did not produce is skipped, and a copy that fails only costs the file.
+fn collect_files(oracle: &dyn Oracle, dest: &Path, names: &[String]) {
+    let Some(src) = oracle.files_dir() else { return };
+    for name in names {
+        let from = src.join(name);
+        if from.is_file() && std::fs::create_dir_all(dest).is_ok() {
+            let _ = std::fs::copy(&from, dest.join(name));
+        }
+    }
 }
 
 struct Done {
@@ -236,6 +255,12 @@ pub trait EvaluatePoints {
     fn abandoned_workers(&self) -> usize {
         0
     }
+    /// Where the files kept of the current batch's points are staged: point `i`'s (of
+    /// this `evaluate` call) in `<dir>/<i>/`, there once its chunk has completed and until
+    /// the next call. `None` when this pool keeps no files.
+    fn staged_files(&self) -> Option<PathBuf> {
+        None
+    }
     /// Evaluate `x` (row-major, `n_inputs` columns), calling `on_chunk(range, outputs,
     /// outcomes)` as each chunk of rows completes; once `stop` is true no new chunk starts
     /// and the points never started get no outcome.
@@ -260,6 +285,10 @@ impl EvaluatePoints for Evaluator {
         Evaluator::abandoned_workers(self)
     }
 
+    fn staged_files(&self) -> Option<PathBuf> {
+        self.staging.as_ref().map(|d| d.path().to_path_buf())
+    }
+
     fn evaluate(
         &mut self,
         x: &[f64],
@@ -282,6 +311,8 @@ pub struct Evaluator {
     abandoned: usize,
     /// Threads of abandoned workers, until their stuck call returns.
     stuck: Vec<JoinHandle<()>>,
+    /// Where the kept files of the current batch are staged (with `keep_files`).
+    staging: Option<tempfile::TempDir>,
 }
 
 /// Abandoned worker threads still stuck in a call, per worker, beyond which the evaluator
@@ -345,6 +376,9 @@ fn spawn_worker(id: usize, mut oracle: Box<dyn Oracle>, done: Sender<Done>) -> R
                         }
                     }
                 }
+                if let Some((dest, names)) = &job.collect {
+                    collect_files(oracle.as_ref(), dest, names);
+                }
                 let message = Done {
                     worker: id,
                     chunk: job.chunk,
@@ -377,7 +411,15 @@ impl Evaluator {
             next_worker_id: 0,
             abandoned: 0,
             stuck: Vec::new(),
+            staging: None,
         };
+        if !evaluator.options.keep_files.is_empty() {
+            let staging = tempfile::Builder::new()
+                .prefix("dlscan-kept-")
+                .tempdir()
+                .map_err(|e| ScanError::Worker(format!("cannot make a directory for kept files: {e}")))?;
+            evaluator.staging = Some(staging);
+        }
         evaluator.add_worker(Some(first))?;
         for _ in 1..evaluator.options.workers {
             evaluator.add_worker(None)?;
@@ -419,6 +461,10 @@ impl Evaluator {
     }
 
     fn chunk_size(&self, n: usize) -> usize {
+        if !self.options.keep_files.is_empty() {
+            // One point per call: the files the oracle leaves are that point's.
+            return 1;
+        }
         self.options.chunk_size.unwrap_or_else(|| {
             if self.options.timeout.is_some() {
                 1
@@ -451,6 +497,12 @@ impl Evaluator {
         let size = self.chunk_size(n);
         let chunks: Vec<Range<usize>> = (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect();
         let mut pending: VecDeque<usize> = (0..chunks.len()).collect();
+        let collect: Option<(PathBuf, Arc<[String]>)> = self.staging.as_ref().map(|d| {
+            // Last batch's files are gone: what was kept has been taken.
+            let _ = std::fs::remove_dir_all(d.path());
+            let _ = std::fs::create_dir_all(d.path());
+            (d.path().to_path_buf(), self.options.keep_files.clone().into())
+        });
         let mut idle: Vec<usize> = self.workers.iter().map(|w| w.id).rev().collect();
         let mut in_flight: HashMap<usize, (usize, Option<Instant>)> = HashMap::new();
         loop {
@@ -462,6 +514,9 @@ impl Evaluator {
                     chunk,
                     x: x[range.start * ni..range.end * ni].to_vec(),
                     n: range.len(),
+                    collect: collect
+                        .as_ref()
+                        .map(|(dir, names)| (dir.join(range.start.to_string()), Arc::clone(names))),
                 };
                 // A deadline past what the clock can hold is no deadline.
                 let deadline = self

@@ -28,6 +28,7 @@ fn results_land_at_their_index_whatever_the_workers() {
                     workers,
                     chunk_size: chunk,
                     timeout: None,
+                    keep_files: Vec::new(),
                 },
             )
             .unwrap();
@@ -65,6 +66,7 @@ fn failures_nans_and_panics_are_recorded_per_point() {
             workers: 2,
             chunk_size: Some(3),
             timeout: None,
+            keep_files: Vec::new(),
         },
     )
     .unwrap();
@@ -93,6 +95,7 @@ fn slow_points_time_out_and_workers_are_replaced() {
             workers: 2,
             chunk_size: None,
             timeout: Some(Duration::from_millis(100)),
+            keep_files: Vec::new(),
         },
     )
     .unwrap();
@@ -122,6 +125,7 @@ fn stop_flag_leaves_undispatched_points_unevaluated() {
             workers: 1,
             chunk_size: Some(1),
             timeout: None,
+            keep_files: Vec::new(),
         },
     )
     .unwrap();
@@ -149,16 +153,19 @@ fn bad_options_are_refused() {
             workers: 0,
             chunk_size: None,
             timeout: None,
+            keep_files: Vec::new(),
         },
         EvaluatorOptions {
             workers: 1,
             chunk_size: Some(0),
             timeout: None,
+            keep_files: Vec::new(),
         },
         EvaluatorOptions {
             workers: 1,
             chunk_size: None,
             timeout: Some(Duration::ZERO),
+            keep_files: Vec::new(),
         },
     ] {
         assert!(matches!(
@@ -201,6 +208,7 @@ fn the_points_of_a_failed_call_are_retried_one_by_one() {
             workers: 2,
             chunk_size: Some(5),
             timeout: None,
+            keep_files: Vec::new(),
         },
     )
     .unwrap();
@@ -235,6 +243,7 @@ fn too_many_stuck_threads_stop_the_batch_with_advice() {
             workers: 1,
             chunk_size: None,
             timeout: Some(Duration::from_millis(20)),
+            keep_files: Vec::new(),
         },
     )
     .unwrap();

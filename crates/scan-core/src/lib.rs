@@ -46,6 +46,7 @@ pub mod evaluator;
 mod guided;
 mod history;
 pub mod journal;
+pub mod kept_files;
 pub mod regions;
 pub mod replay;
 mod run_dir;
@@ -63,6 +64,7 @@ pub use evaluator::{
 };
 pub use guided::{AutoSigma, Exploration, Guided, GuidedSettings, LocalSigma, Selection};
 pub use history::{History, PointRecord};
+pub use kept_files::{KeepFor, KeepRule};
 pub use run_dir::{RUN_FILES, write_atomically};
 pub use scanner::{
     BatchProgress, IterationRecord, Observer, RunState, ScanSettings, Scanner, Spacing, StatusCounts, StopReason,

@@ -46,6 +46,7 @@ fn rows(strategy: StrategyKind) -> Vec<String> {
         workers: 3,
         chunk_size: Some(7),
         timeout: None,
+        keep_files: Vec::new(),
     };
     let scanner = Scanner::new(space, &target, factory, settings).unwrap();
     let names = scanner.output_names().to_vec();

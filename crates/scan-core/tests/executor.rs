@@ -67,6 +67,7 @@ fn scanner(stop: StopRules) -> Scanner {
             workers: 1,
             chunk_size: Some(2),
             timeout: None,
+            keep_files: Vec::new(),
         },
         ..Default::default()
     };

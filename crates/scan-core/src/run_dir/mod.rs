@@ -19,12 +19,13 @@ use crate::journal::{self, Journal};
 use crate::scanner::{IterationRecord, Observer};
 
 /// The files and folders a run keeps in its directory (besides its lock).
-pub const RUN_FILES: [&str; 5] = [
+pub const RUN_FILES: [&str; 6] = [
     "points.csv",
     "in_target.csv",
     "iterations.csv",
     "summary.json",
     "checkpoint",
+    "files",
 ];
 
 /// The columns of the run's point files.

@@ -21,9 +21,10 @@ pub use records::{IterationRecord, Spacing, StatusCounts, Summary};
 pub use rules::{RunState, ScanSettings, StopReason, StopRules};
 
 use crate::error::ScanError;
-use crate::evaluator::{EvaluatePoints, Evaluator, OracleFactory, Status};
+use crate::evaluator::{EvaluatePoints, Evaluator, EvaluatorOptions, OracleFactory, Status};
 use crate::history::{History, PointRecord};
 use crate::journal;
+use crate::kept_files::KeptFiles;
 use crate::run_dir::{self, CheckpointState, Layout, PendingBatch, RunFiles};
 use crate::space::Space;
 use crate::strategy::{
@@ -57,6 +58,8 @@ pub struct Scanner {
     resumed: Option<(PendingBatch, Vec<PointRecord>)>,
     /// A pipelined scan's next batch, proposed while the last one was evaluated.
     ahead: Option<Ahead>,
+    /// Where kept oracle files go (with `settings.keep` and a run directory).
+    kept: Option<KeptFiles>,
 }
 
 /// A batch proposed ahead of its iteration, and the seconds that took.
@@ -74,6 +77,7 @@ struct Evaluation<'a> {
     target: &'a BoundTarget,
     observers: &'a mut [Box<dyn Observer>],
     stop_flag: &'a Arc<AtomicBool>,
+    kept: Option<&'a KeptFiles>,
     n_outputs: usize,
     calls_before: u64,
     in_target_before: u64,
@@ -96,10 +100,12 @@ fn evaluate(
         target,
         observers,
         stop_flag,
+        kept,
         n_outputs: m,
         calls_before,
         in_target_before,
     } = parts;
+    let staged = evaluator.staged_files();
     let d = space.dim();
     let unit: Vec<f64> = todo
         .iter()
@@ -135,6 +141,11 @@ fn evaluate(
         };
         for o in observers.iter_mut() {
             o.on_points(&chunk, progress)?;
+        }
+        if let (Some(kept), Some(staged)) = (kept, &staged) {
+            for (j, r) in range.clone().zip(&chunk) {
+                kept.keep(r.id, r.in_target, r.status, &staged.join(j.to_string()))?;
+            }
         }
         for (j, r) in range.zip(chunk) {
             records[j] = Some(r);
@@ -181,7 +192,11 @@ impl Scanner {
     ) -> Result<Self, ScanError> {
         settings.check()?;
         settings.stop.check()?;
-        let evaluator = Evaluator::new(factory, settings.evaluator.clone())?;
+        let options = EvaluatorOptions {
+            keep_files: crate::kept_files::files_named(&settings.keep),
+            ..settings.evaluator.clone()
+        };
+        let evaluator = Evaluator::new(factory, options)?;
         Self::with_evaluator(space, target, Box::new(evaluator), settings)
     }
 
@@ -196,6 +211,12 @@ impl Scanner {
     ) -> Result<Self, ScanError> {
         settings.check()?;
         settings.stop.check()?;
+        if !settings.keep.is_empty() && evaluator.staged_files().is_none() {
+            return Err(ScanError::setting(
+                "oracle.keep",
+                "this evaluation pool keeps no files (kept files work in a single process)",
+            ));
+        }
         let shape = evaluator.shape().clone();
         if shape.n_inputs != space.dim() {
             return Err(ScanError::OracleMismatch(format!(
@@ -229,6 +250,7 @@ impl Scanner {
             spacing: None,
             resumed: None,
             ahead: None,
+            kept: None,
         })
     }
 
@@ -270,6 +292,7 @@ impl Scanner {
     /// `checkpoint/` after every iteration.
     pub fn with_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
         let run = run_dir::create(dir.as_ref(), &self.layout(), self.fingerprint.clone())?;
+        self.kept = KeptFiles::new(self.settings.keep.clone(), dir.as_ref());
         self.attach(run);
         Ok(self)
     }
@@ -283,6 +306,7 @@ impl Scanner {
     /// (A run interrupted before its batch was saved proposes that batch afresh.)
     pub fn resume_run_dir(mut self, dir: impl AsRef<Path>) -> Result<Self, ScanError> {
         let (layout, fingerprint) = (self.layout(), self.fingerprint.clone());
+        self.kept = KeptFiles::new(self.settings.keep.clone(), dir.as_ref());
         let (history, space) = (&mut self.history, &self.space);
         let (run, replay) = run_dir::reopen(dir.as_ref(), &layout, fingerprint, |r| {
             history.push(r, &space.to_unit_rows(&r.x))
@@ -470,6 +494,7 @@ impl Scanner {
             target: &self.target,
             observers: &mut self.observers,
             stop_flag: &self.stop_flag,
+            kept: self.kept.as_ref(),
             n_outputs: self.history.n_outputs(),
             calls_before: self.history.len() as u64,
             in_target_before: self.history.count_in_target() as u64,

@@ -121,6 +121,9 @@ pub struct ScanSettings {
     /// workers never wait for training. Which points a proposal sees is fixed by the
     /// iteration number, never by timing.
     pub pipeline: bool,
+    /// Files of the oracle's to keep for chosen points, in the run directory's `files/`
+    /// (only with a run directory).
+    pub keep: Vec<crate::kept_files::KeepRule>,
 }
 
 impl Default for ScanSettings {
@@ -133,6 +136,7 @@ impl Default for ScanSettings {
             stop: StopRules::default(),
             evaluator: EvaluatorOptions::default(),
             pipeline: false,
+            keep: Vec::new(),
         }
     }
 }
@@ -146,6 +150,7 @@ impl ScanSettings {
         if self.initial_points == 0 {
             return Err(ScanError::setting("initial_points", "must be at least 1"));
         }
+        self.keep.iter().try_for_each(crate::kept_files::KeepRule::check)?;
         Ok(())
     }
 }
