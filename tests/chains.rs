@@ -1,7 +1,7 @@
 //! A chain of programs through the generic command plugin (`examples/thdm-higgs.toml`): a
 //! spectrum, then Higgs constraints appended to its SLHA file by a second program, a
 //! failure rule checked between the two, and a chi2 output in the target's likelihood.
-//! The programs are the example's stand-ins (shell and awk).
+//! The programs are the example's stand-ins (shell and awk), and SPheno replays recorded runs.
 
 use std::process::Command;
 
@@ -114,4 +114,108 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
         }
         assert!(kept > 50 && dropped > 10, "{isolation}: {kept} kept, {dropped} not");
     }
+}
+
+/// An executable script at `path`.
+fn script(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn a_spheno_scan_keeps_spectra_of_hits_and_the_reasons_of_failures() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let fixtures = repo.join("crates/command-oracle/tests/fixtures/spheno");
+    let tmp = tempfile::tempdir().unwrap();
+    // SPheno's stand-in replays recorded runs of SPheno 4.0.5: the pMSSM base point for
+    // M1 up to 1000 GeV, a tachyonic stop (exit 99, the reason in Messages.out) above.
+    script(
+        &tmp.path().join("spheno-standin.sh"),
+        &format!(
+            "#!/bin/sh\n\
+             m1=$(awk '/^Block EXTPAR/ {{ b = 1; next }} /^Block/ {{ b = 0 }} b && $1 == 1 {{ print $2 }}' LesHouches.in)\n\
+             case=$(awk -v m=\"$m1\" 'BEGIN {{ print (m + 0 > 1000) ? \"fail_tachyonic_stop\" : \"pmssm_base\" }}')\n\
+             exec '{}' '{}'/$case \"$@\"\n",
+            dlscan_suite::artifact_dir().join("dlscan-replay").display(),
+            fixtures.display()
+        ),
+    );
+    let config = tmp.path().join("mssm.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[run]
+seed = 4
+workers = 2
+
+[oracle]
+plugin = "spheno"
+keep = [{{ files = ["SPheno.spc"], points = "in-target" }}, {{ files = ["Messages.out"], points = "failed" }}]
+[oracle.config]
+spheno = "./spheno-standin.sh"
+template = "{}"
+inputs = ["M1"]
+set = {{ M1 = {{ block = "EXTPAR", index = [1] }} }}
+
+[[parameter]]
+name = "M1"
+min = 100.0
+max = 2000.0
+
+[[target.range]]
+output = "mh"
+min = 126.0
+max = 127.5
+
+[scan]
+strategy = "random"
+initial_points = 30
+batch_size = 30
+
+[stop]
+max_oracle_calls = 60
+"#,
+            fixtures.join("pmssm_base/LesHouches.in").display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("run");
+    let o = Command::new(dlscan_binary())
+        .arg("run")
+        .arg(&config)
+        .args(["--no-plots", "--out"])
+        .arg(&out)
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (mut hits, mut failures) = (0, 0);
+    for r in reader.records().map(Result::unwrap) {
+        let id: u64 = r[col("id")].parse().unwrap();
+        let dir = out.join(format!("files/{:04}/{id}", id / 1000));
+        let m1: f64 = r[col("M1")].parse().unwrap();
+        if m1 <= 1000.0 {
+            assert_eq!(&r[col("in_target")], "1");
+            let spectrum = slha::Slha::parse_lenient(&std::fs::read_to_string(dir.join("SPheno.spc")).unwrap());
+            assert!((spectrum.value("MASS", &[25]).unwrap() - 126.726537).abs() < 1e-3);
+            assert!(!dir.join("Messages.out").exists());
+            hits += 1;
+        } else {
+            assert_eq!(&r[col("status")], "failed");
+            let message = &r[col("message")];
+            assert!(
+                message.contains("Messages.out: Warning from routine SfermionMass1MSSM!"),
+                "{message}"
+            );
+            let log = std::fs::read_to_string(dir.join("Messages.out")).unwrap();
+            assert!(log.contains("occurred a negative mass squared"));
+            failures += 1;
+        }
+    }
+    assert!(hits > 10 && failures > 10, "{hits} hits, {failures} failures");
 }
