@@ -6,6 +6,9 @@
 
 #[cfg(feature = "mpi")]
 mod cluster;
+#[cfg(not(feature = "mpi"))]
+#[path = "no_cluster.rs"]
+mod cluster;
 mod config;
 mod identity;
 mod import;
@@ -104,22 +107,16 @@ enum Command {
 }
 
 /// Where batches are evaluated: on this process's worker threads, or on the other ranks of
-/// an MPI job (feature `mpi`).
+/// an MPI job (feature `mpi`; without it there is no cluster to refer to).
 #[derive(Clone, Copy)]
 enum Pool<'a> {
     Local,
-    #[cfg(feature = "mpi")]
     Ranks(&'a cluster::Cluster),
-    #[cfg(not(feature = "mpi"))]
-    #[allow(dead_code)]
-    Never(std::marker::PhantomData<&'a ()>),
 }
 
 fn main() {
     let cli = Cli::parse();
-    #[cfg(feature = "mpi")]
     let cluster = cluster::join().unwrap_or_else(|e| fail(e));
-    #[cfg(feature = "mpi")]
     if let Some(c) = cluster.as_ref().filter(|c| c.rank() > 0) {
         // Evaluating ranks serve rank 0's runs; other commands are rank 0's alone.
         if let Command::Run { .. } | Command::Resume { .. } = cli.command
@@ -129,10 +126,7 @@ fn main() {
         }
         return;
     }
-    #[cfg(feature = "mpi")]
     let pool = cluster.as_ref().map_or(Pool::Local, Pool::Ranks);
-    #[cfg(not(feature = "mpi"))]
-    let pool = Pool::Local;
     let result = match cli.command {
         Command::Run {
             config,
@@ -150,7 +144,6 @@ fn main() {
             oracle_api::isolation::serve_plugin(&plugin).map_err(|e| anyhow::anyhow!(e))
         }
     };
-    #[cfg(feature = "mpi")]
     if let Some(c) = &cluster {
         c.release();
     }
@@ -165,7 +158,6 @@ fn fail(e: anyhow::Error) -> ! {
 }
 
 /// An evaluating rank's evaluator, from the configuration rank 0 sent.
-#[cfg(feature = "mpi")]
 fn rank_evaluator(path: &Path, base_dir: &Path, text: String) -> Result<scan_core::Evaluator> {
     let mut loaded = config::parse(path, text)?;
     loaded.base_dir = base_dir.to_path_buf();
@@ -252,13 +244,10 @@ fn scanner_for(loaded: &config::Loaded, pool: Pool) -> Result<Scanner> {
             settings.evaluator = options;
             Scanner::new(loaded.space.clone(), &loaded.target, factory, settings)
         }
-        #[cfg(feature = "mpi")]
         Pool::Ranks(cluster) => {
             let ranks = cluster.start_workers(&loaded.path, &loaded.base_dir, &loaded.text)?;
             Scanner::with_evaluator(loaded.space.clone(), &loaded.target, Box::new(ranks), settings)
         }
-        #[cfg(not(feature = "mpi"))]
-        Pool::Never(_) => unreachable!("no MPI in this build"),
     }
     .with_context(|| format!("setting up the scan of {}", loaded.path.display()))?;
     let strategy = loaded.strategy(scanner.output_names())?;
@@ -279,9 +268,8 @@ fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: 
         loaded.config.oracle.plugin,
         scanner.workers(),
         match pool {
-            #[cfg(feature = "mpi")]
             Pool::Ranks(c) => format!("{} evaluating MPI ranks", c.evaluating_ranks().len()),
-            _ => format!("{} cores", loaded.cpus),
+            Pool::Local => format!("{} cores", loaded.cpus),
         },
         dir.display()
     );
