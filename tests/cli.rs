@@ -375,6 +375,21 @@ fn check_tries_points_beyond_a_box_centre_the_oracle_rejects() {
 }
 
 #[test]
+fn a_reader_that_stops_reading_is_not_an_error() {
+    // `dlscan plugin-info toy | head -0`: the pipe is closed before dlscan writes.
+    let mut child = Command::new(dlscan_binary())
+        .args(["plugin-info", "toy"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", text(&o.stderr));
+}
+
+#[test]
 fn check_and_plugin_info_describe_the_oracle() {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "", "function = \"O_3d\"", 100);

@@ -28,6 +28,15 @@ use scan_core::{EvaluatorOptions, IsolatedPluginFactory, OracleFactory, PluginFa
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
+/// `println!` that fails instead of panicking when standard output is closed (`dlscan
+/// plugin-info toy | head -2`); `main` then exits quietly.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout(), $($arg)*).context("writing to standard output")?
+    }};
+}
+
 #[derive(Debug, Parser)]
 #[command(
     name = "dlscan",
@@ -153,6 +162,14 @@ fn main() {
 }
 
 fn fail(e: anyhow::Error) -> ! {
+    // A reader that stopped reading (`| head`) is not an error of ours.
+    let closed = |c: &(dyn std::error::Error + 'static)| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    };
+    if e.chain().any(closed) {
+        std::process::exit(0)
+    }
     eprintln!("error: {e:#}");
     std::process::exit(1)
 }
@@ -174,7 +191,12 @@ fn import_dlscanner(input: &Path, out: Option<&Path>) -> Result<()> {
             std::fs::write(path, &config).with_context(|| format!("cannot write {}", path.display()))?;
             eprintln!("wrote {}", path.display());
         }
-        None => print!("{config}"),
+        None => {
+            use std::io::Write as _;
+            std::io::stdout()
+                .write_all(config.as_bytes())
+                .context("writing to standard output")?
+        }
     }
     for n in notes {
         eprintln!("note: {n}");
@@ -285,7 +307,7 @@ fn drive(mut scanner: Scanner, loaded: &config::Loaded, dir: &Path, with_plots: 
             ),
         }
     }
-    println!("{}", dir.display());
+    say!("{}", dir.display());
     // Interrupted: the state is saved; exit as the signal asks (130 for SIGINT, 143 for
     // SIGTERM), so batch systems and shells see the run did not finish.
     match signal.load(Ordering::SeqCst) {
@@ -366,7 +388,7 @@ fn load_run_config(dir: &Path) -> Result<config::Loaded> {
 fn plot(dir: &Path) -> Result<()> {
     let loaded = load_run_config(dir)?;
     for f in plots::plot_run(dir, &loaded)? {
-        println!("{}", f.display());
+        say!("{}", f.display());
     }
     Ok(())
 }
@@ -436,13 +458,13 @@ fn resume(dir: &Path, with_plots: bool, pool: Pool) -> Result<()> {
 fn check(config_path: &Path, sample: usize) -> Result<()> {
     let loaded = config::load(config_path)?;
     enter_config_dir(&loaded)?;
-    println!(
+    say!(
         "configuration {}: ok ({} parameters)",
         config_path.display(),
         loaded.space.dim()
     );
     let plugin = load_plugin(&loaded)?;
-    println!(
+    say!(
         "plugin {} ({} {}): ok",
         plugin.path().display(),
         plugin.name(),
@@ -463,7 +485,7 @@ fn check(config_path: &Path, sample: usize) -> Result<()> {
     let bound = loaded.target.bind(&shape.output_names)?;
     // The strategy's settings (surrogate, network, outputs to regress) are checked too.
     loaded.strategy(&shape.output_names)?;
-    println!(
+    say!(
         "oracle: {} inputs; outputs {}",
         shape.n_inputs,
         shape.output_names.join(", ")
@@ -485,7 +507,7 @@ fn check(config_path: &Path, sample: usize) -> Result<()> {
             .map(|(p, v)| format!("{} = {}", p.name, format_number(*v)))
             .collect();
         let label = if k == 0 { " (box centre)" } else { "" };
-        println!("point {}{label}: {}", k + 1, coordinates.join(", "));
+        say!("point {}{label}: {}", k + 1, coordinates.join(", "));
         let mut out = vec![f64::NAN; shape.n_outputs()];
         let started = std::time::Instant::now();
         let result = oracle.evaluate(point, &mut out);
@@ -499,8 +521,8 @@ fn check(config_path: &Path, sample: usize) -> Result<()> {
                     .map(|(n, v)| format!("{n} = {}", format_number(*v)))
                     .collect();
                 let verdict = bound.judge(Some(&out));
-                println!("  outputs ({seconds:.3} s): {}", outputs.join(", "));
-                println!("  in target: {}", if verdict.in_target { "yes" } else { "no" });
+                say!("  outputs ({seconds:.3} s): {}", outputs.join(", "));
+                say!("  in target: {}", if verdict.in_target { "yes" } else { "no" });
                 ok += 1;
                 hits += usize::from(verdict.in_target);
             }
@@ -511,22 +533,22 @@ fn check(config_path: &Path, sample: usize) -> Result<()> {
                     .zip(&out)
                     .find(|(_, v)| !v.is_finite())
                     .expect("a non-finite output");
-                println!("  nan ({seconds:.3} s): output `{name}` is {v}");
+                say!("  nan ({seconds:.3} s): output `{name}` is {v}");
                 failed.push(k + 1);
             }
             Err(failure) => {
-                println!("  failed ({seconds:.3} s): {failure}");
+                say!("  failed ({seconds:.3} s): {failure}");
                 failed.push(k + 1);
             }
         }
     }
-    println!(
+    say!(
         "{} points: {ok} evaluated, {hits} in target, {} failed",
         x.len() / dim.max(1),
         failed.len()
     );
     if ok == 0 {
-        println!(
+        say!(
             "no point could be evaluated: check the oracle's configuration and the box (try more points with --points)"
         );
     }
@@ -536,11 +558,11 @@ fn check(config_path: &Path, sample: usize) -> Result<()> {
 fn plugin_info(spec: &str, config: Option<&str>) -> Result<()> {
     let path = locate_plugin(spec, &config::plugin_search_path())?;
     let plugin = Plugin::load(&path)?;
-    println!("path:          {}", plugin.path().display());
-    println!("name:          {}", plugin.name());
-    println!("version:       {}", plugin.version());
-    println!("oracle ABI:    {}.{}", oracle_api::abi::ABI_VERSION, plugin.abi_minor());
-    println!(
+    say!("path:          {}", plugin.path().display());
+    say!("name:          {}", plugin.name());
+    say!("version:       {}", plugin.version());
+    say!("oracle ABI:    {}.{}", oracle_api::abi::ABI_VERSION, plugin.abi_minor());
+    say!(
         "configuration: {}",
         if plugin.wants_flat_config() {
             "flat `key = value` lines (from the TOML of [oracle.config])"
@@ -559,15 +581,15 @@ fn plugin_info(spec: &str, config: Option<&str>) -> Result<()> {
     match plugin.instantiate(&text) {
         Ok(o) => {
             let s = o.shape();
-            println!(
+            say!(
                 "instance:      {} inputs; outputs {} (with {source})",
                 s.n_inputs,
                 s.output_names.join(", ")
             );
         }
         Err(e) if config.is_none() => {
-            println!("instance:      this plugin needs configuration to make one; it says: {e}");
-            println!(
+            say!("instance:      this plugin needs configuration to make one; it says: {e}");
+            say!(
                 "               pass it with `dlscan plugin-info {spec} --config 'key = value'` (or \
                  --config run.toml), or put it in a run configuration's [oracle.config] table and \
                  run `dlscan check run.toml`"
