@@ -325,13 +325,8 @@ pub fn parse(path: &Path, text: String) -> Result<Loaded> {
         ..scan.scan_settings(config.run.seed)
     };
     let oracle_config = toml::to_string(&config.oracle.config).context("re-serialising [oracle.config]")?;
-    // `scan.toml` has the parent "", the current directory.
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
     Ok(Loaded {
-        base_dir: std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf()),
+        base_dir: directory_of(path),
         path: path.to_path_buf(),
         text,
         config,
@@ -451,6 +446,15 @@ pub fn plugin_search_path() -> Vec<PathBuf> {
         dirs.push(dir.join("plugins"));
     }
     dirs
+}
+
+/// The absolute directory of the file at `path` (`scan.toml`: the current directory).
+pub fn directory_of(path: &Path) -> PathBuf {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::path::absolute(parent).unwrap_or_else(|_| parent.to_path_buf())
 }
 
 /// The `[oracle.config]` table of the run configuration at `path`, as TOML text (what a

@@ -138,11 +138,7 @@ pub fn import(path: &Path) -> Result<(String, Vec<String>)> {
     // DLScanner's relative paths are relative to where it ran, most likely beside its
     // input file; the configuration gets them absolute, and each one not found here is
     // named.
-    let parent = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let input_dir = std::path::absolute(parent).unwrap_or_default();
+    let input_dir = crate::config::directory_of(path);
     let resolve = |p: &str| input_dir.join(p);
     let mut must_exist = |what: &str, p: &Path, key: &str| {
         if !p.exists() {
