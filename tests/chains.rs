@@ -5,7 +5,8 @@
 
 use std::process::Command;
 
-use dlscan_suite::dlscan_binary;
+use dlscan_suite::{Points, dlscan_binary, text};
+use scan_core::kept_files::point_dir;
 
 #[test]
 fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
@@ -19,15 +20,14 @@ fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut reader = csv::Reader::from_path(out.path().join("points.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let points = Points::read(out.path());
+    let col = |name: &str| points.index(name);
+    let rows = &points.rows;
     assert_eq!(rows.len(), 600);
     let number = |r: &csv::StringRecord, name: &str| r[col(name)].parse::<f64>().unwrap();
     let (mut failed, mut hits) = (0, 0);
-    for r in &rows {
+    for r in rows {
         let tanb = number(r, "tanb");
         if &r[col("status")] == "failed" {
             // Stopped by the rule checked after the first program: the second never ran.
@@ -66,7 +66,7 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
     }
     for isolation in ["process", "thread"] {
         let config = tmp.path().join(format!("keep-{isolation}.toml"));
-        let text = std::fs::read_to_string(repo.join("examples/thdm-higgs.toml"))
+        let config_text = std::fs::read_to_string(repo.join("examples/thdm-higgs.toml"))
             .unwrap()
             .replace(
                 "plugin = \"command\"\n",
@@ -77,7 +77,7 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
                 ),
             )
             .replace("max_oracle_calls = 600", "max_oracle_calls = 300");
-        std::fs::write(&config, text).unwrap();
+        std::fs::write(&config, config_text).unwrap();
         let out = tmp.path().join(isolation);
         let o = Command::new(dlscan_binary())
             .arg("run")
@@ -86,14 +86,13 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
             .arg(&out)
             .output()
             .unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
-        let header = reader.headers().unwrap().clone();
-        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let points = Points::read(&out);
+        let col = |name: &str| points.index(name);
         let (mut kept, mut dropped) = (0, 0);
-        for r in reader.records().map(Result::unwrap) {
+        for r in &points.rows {
             let id: u64 = r[col("id")].parse().unwrap();
-            let dir = out.join(format!("files/{:04}/{id}", id / 1000));
+            let dir = point_dir(&out.join("files"), id);
             let wanted = &r[col("in_target")] == "1" || &r[col("status")] != "ok";
             if !wanted {
                 assert!(!dir.exists(), "{isolation}: point {id} kept files it should not");
@@ -190,14 +189,13 @@ max_oracle_calls = 60
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let points = Points::read(&out);
+    let col = |name: &str| points.index(name);
     let (mut hits, mut failures) = (0, 0);
-    for r in reader.records().map(Result::unwrap) {
+    for r in &points.rows {
         let id: u64 = r[col("id")].parse().unwrap();
-        let dir = out.join(format!("files/{:04}/{id}", id / 1000));
+        let dir = point_dir(&out.join("files"), id);
         let m1: f64 = r[col("M1")].parse().unwrap();
         if m1 <= 1000.0 {
             assert_eq!(&r[col("in_target")], "1");

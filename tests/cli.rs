@@ -1,18 +1,10 @@
 //! The `dlscan` binary end to end: real plugin, real files, real signals.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use dlscan_suite::{dlscan_binary, plugin_path};
-
-fn dlscan(args: &[&str]) -> Output {
-    Command::new(dlscan_binary()).args(args).output().expect("run dlscan")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use dlscan_suite::{Points, dlscan, dlscan_binary, plugin_path, rows_by_id, text};
 
 /// A run configuration for the toy plugin, with `oracle_config` as its [oracle.config]
 /// body and `extra` appended at the end of [oracle].
@@ -61,37 +53,6 @@ max_oracle_calls = {calls}
     let path = dir.join("run.toml");
     std::fs::write(&path, config).unwrap();
     path
-}
-
-struct Points {
-    header: Vec<String>,
-    rows: Vec<csv::StringRecord>,
-}
-
-impl Points {
-    fn read(dir: &Path) -> Points {
-        Points::read_file(&dir.join("points.csv"))
-    }
-
-    fn read_file(path: &Path) -> Points {
-        let mut reader = csv::Reader::from_path(path).unwrap();
-        let header = reader.headers().unwrap().iter().map(String::from).collect();
-        let rows = reader.records().map(Result::unwrap).collect();
-        Points { header, rows }
-    }
-
-    fn column(&self, name: &str) -> Vec<String> {
-        let i = self
-            .header
-            .iter()
-            .position(|h| h == name)
-            .unwrap_or_else(|| panic!("no column {name}"));
-        self.rows.iter().map(|r| r[i].to_string()).collect()
-    }
-
-    fn numbers(&self, name: &str) -> Vec<f64> {
-        self.column(name).iter().map(|v| v.parse().unwrap()).collect()
-    }
 }
 
 fn summary(dir: &Path) -> serde_json::Value {
@@ -575,14 +536,14 @@ fn guided_extra(strategy: &str) -> &'static str {
 fn kill_and_resume(strategy: &str, after: Duration) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
-    let text = std::fs::read_to_string(&config).unwrap().replace(
+    let config_text = std::fs::read_to_string(&config).unwrap().replace(
         "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
         &format!(
             "initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"{}",
             guided_extra(strategy)
         ),
     );
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(&config, config_text).unwrap();
     let out = tmp.path().join("run");
     let mut child = Command::new(dlscan_binary())
         .args(["run", config.to_str().unwrap(), "--out", out.to_str().unwrap()])
@@ -606,7 +567,7 @@ fn kill_and_resume(strategy: &str, after: Duration) {
         .collect();
 
     let o = dlscan(&["resume", out.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", text_of(&o.stderr));
+    assert!(o.status.success(), "{}", text(&o.stderr));
     let after_run = Points::read(&out);
     let all: Vec<String> = after_run
         .rows
@@ -638,10 +599,6 @@ fn kill_and_resume(strategy: &str, after: Duration) {
     assert_eq!(Points::read(&out).rows.len(), 2400);
 }
 
-fn text_of(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn sigkill_then_resume_loses_nothing_and_repeats_nothing() {
     kill_and_resume("random", Duration::from_millis(900));
@@ -653,7 +610,7 @@ fn resume_refuses_what_is_not_a_run() {
     let tmp = tempfile::tempdir().unwrap();
     let o = dlscan(&["resume", tmp.path().to_str().unwrap()]);
     assert!(!o.status.success());
-    assert!(text_of(&o.stderr).contains("no config.toml"), "{}", text_of(&o.stderr));
+    assert!(text(&o.stderr).contains("no config.toml"), "{}", text(&o.stderr));
 }
 
 #[test]
@@ -995,18 +952,6 @@ fn a_hanging_plugin_times_out_and_its_worker_is_killed() {
     );
 }
 
-/// points.csv rows sorted by id, as text.
-fn rows_by_id(dir: &Path) -> Vec<String> {
-    let points = Points::read(dir);
-    let mut rows: Vec<(u64, String)> = points
-        .rows
-        .iter()
-        .map(|r| (r[0].parse().unwrap(), r.iter().collect::<Vec<_>>().join(",")))
-        .collect();
-    rows.sort_by_key(|r| r.0);
-    rows.into_iter().map(|r| r.1).collect()
-}
-
 #[test]
 fn a_run_killed_at_any_moment_and_resumed_records_what_an_uninterrupted_run_records() {
     killed_runs_match_the_uninterrupted_run("random");
@@ -1030,14 +975,14 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "chunk_size = 5", "cost_ms = 2", 2400);
     let (strategy, extra) = strategy.split_once('\n').unwrap_or((strategy, ""));
-    let text = std::fs::read_to_string(&config).unwrap().replace(
+    let config_text = std::fs::read_to_string(&config).unwrap().replace(
         "initial_points = 500\nbatch_size = 250\nstrategy = \"random\"",
         &format!(
             "initial_points = 400\nbatch_size = 400\nstrategy = \"{strategy}\"\n{extra}{}",
             guided_extra(strategy)
         ),
     );
-    std::fs::write(&config, text).unwrap();
+    std::fs::write(&config, config_text).unwrap();
     let whole = tmp.path().join("whole");
     let started = Instant::now();
     let o = dlscan(&[
@@ -1047,7 +992,7 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
         whole.to_str().unwrap(),
         "--no-plots",
     ]);
-    assert!(o.status.success(), "{}", text_of(&o.stderr));
+    assert!(o.status.success(), "{}", text(&o.stderr));
     let took = started.elapsed().as_millis() as u64;
     let expected = rows_by_id(&whole);
     assert_eq!(expected.len(), 2400);
@@ -1060,7 +1005,7 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
         again.to_str().unwrap(),
         "--no-plots",
     ]);
-    assert!(o.status.success(), "{}", text_of(&o.stderr));
+    assert!(o.status.success(), "{}", text(&o.stderr));
     assert_eq!(rows_by_id(&again), expected, "{strategy} {extra}: a second run differs");
     // Kill moments spread over the run (as long as the uninterrupted one took): before the
     // first checkpoint, inside iterations, between them; each run is killed twice.
@@ -1102,10 +1047,10 @@ fn killed_runs_match_the_uninterrupted_run(strategy: &str) {
                 out.to_str().unwrap(),
                 "--no-plots",
             ]);
-            assert!(o.status.success(), "{}", text_of(&o.stderr));
+            assert!(o.status.success(), "{}", text(&o.stderr));
         }
         let o = dlscan(&["resume", out.to_str().unwrap(), "--no-plots"]);
-        assert!(o.status.success(), "run {run}: {}", text_of(&o.stderr));
+        assert!(o.status.success(), "run {run}: {}", text(&o.stderr));
         assert_eq!(
             rows_by_id(&out),
             expected,

@@ -3,23 +3,14 @@
 //! `dlscan` binary with a configuration of several keys.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-use dlscan_suite::dlscan_binary;
+use dlscan_suite::{Points, dlscan, text};
 
 /// A plugin build.rs made, or why there is none.
 fn built(path: Option<&'static str>, compiler: &str) -> &'static str {
     path.unwrap_or_else(|| {
         panic!("{compiler} was not found when the tests were built; install it (`make test` does) and rebuild")
     })
-}
-
-fn dlscan(args: &[&str]) -> Output {
-    Command::new(dlscan_binary()).args(args).output().expect("run dlscan")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn write_config(dir: &Path, plugin: &str, body: &str) -> PathBuf {
@@ -47,16 +38,16 @@ fn check_and_scan(config: &Path) -> Vec<(String, bool, String)> {
         "--no-plots",
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let mut reader = csv::Reader::from_path(out.join("points.csv")).unwrap();
-    let header = reader.headers().unwrap().clone();
-    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-    let (status, in_target, message) = (col("status"), col("in_target"), col("message"));
-    let rows: Vec<_> = reader
-        .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[status].to_string(), &r[in_target] == "1", r[message].to_string())
-        })
+    let points = Points::read(&out);
+    let (status, in_target, message) = (
+        points.index("status"),
+        points.index("in_target"),
+        points.index("message"),
+    );
+    let rows: Vec<_> = points
+        .rows
+        .iter()
+        .map(|r| (r[status].to_string(), &r[in_target] == "1", r[message].to_string()))
         .collect();
     assert_eq!(rows.len(), 1200);
     rows

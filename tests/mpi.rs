@@ -7,11 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use dlscan_suite::{dlscan_binary, plugin_path};
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use dlscan_suite::{dlscan_binary, plugin_path, rows_by_id, text};
 
 /// `mpirun -n <ranks> dlscan <args>`; oversubscribed, since the ranks outnumber the cores.
 fn mpirun(ranks: usize) -> Command {
@@ -72,28 +68,20 @@ max_oracle_calls = {calls}
     path
 }
 
-/// The rows of `points.csv` by id; panics on a repeated id.
-fn rows_by_id(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("points.csv")).unwrap();
-    let mut rows: Vec<(u64, String)> = text
-        .lines()
-        .skip(1)
-        .map(|l| (l.split(',').next().unwrap().parse().unwrap(), l.to_string()))
-        .collect();
-    rows.sort();
-    assert!(rows.windows(2).all(|w| w[0].0 != w[1].0), "a point id appears twice");
-    rows.into_iter().map(|(_, l)| l).collect()
+/// `run <config> --out <out> --no-plots`.
+fn run_args<'a>(config: &'a Path, out: &'a Path) -> [&'a str; 5] {
+    [
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--no-plots",
+    ]
 }
 
 fn single_process_run(config: &Path, out: &Path) -> Vec<String> {
     let o = Command::new(dlscan_binary())
-        .args([
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-plots",
-        ])
+        .args(run_args(config, out))
         .output()
         .unwrap();
     finished(&o);
@@ -107,16 +95,7 @@ fn ranks_evaluate_what_a_single_process_evaluates() {
     let expected = single_process_run(&config, &tmp.path().join("single"));
     assert_eq!(expected.len(), 1500);
     let out = tmp.path().join("ranks");
-    let o = mpirun(3)
-        .args([
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-plots",
-        ])
-        .output()
-        .unwrap();
+    let o = mpirun(3).args(run_args(&config, &out)).output().unwrap();
     finished(&o);
     assert!(
         text(&o.stderr).contains("2 evaluating MPI ranks"),
@@ -135,16 +114,7 @@ fn an_oracle_that_does_not_start_on_a_rank_stops_the_job_naming_rank_and_host() 
     let tmp = tempfile::tempdir().unwrap();
     let config = write_config(tmp.path(), "colour = \"red\"", 600);
     let out = tmp.path().join("ranks");
-    let o = mpirun(3)
-        .args([
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-plots",
-        ])
-        .output()
-        .unwrap();
+    let o = mpirun(3).args(run_args(&config, &out)).output().unwrap();
     assert!(!o.status.success());
     let err = text(&o.stderr);
     for rank in [1, 2] {
@@ -196,13 +166,7 @@ fn a_rank_killed_mid_run_loses_nothing_and_the_run_resumes_on_other_ranks() {
     let expected = single_process_run(&config, &tmp.path().join("single"));
     let out = tmp.path().join("ranks");
     let mut job = mpirun(3)
-        .args([
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--no-plots",
-        ])
+        .args(run_args(&config, &out))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

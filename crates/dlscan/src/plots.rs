@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, Result, anyhow};
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::config::Loaded;
@@ -392,6 +393,13 @@ fn draw_convergence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &Ru
         .map(|s| s
             .label(format!("uniform sampling ({:.2} % in target)", 100.0 * rate))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE))));
+    draw_legend(&mut chart)
+}
+
+/// The series labels of a line chart, top left on a translucent box.
+fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+) -> Drawn {
     t!(chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
@@ -440,13 +448,7 @@ fn draw_timing<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, data: &RunData
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2)))));
         t!(chart.draw_series(line.iter().map(|&p| Circle::new(p, 3, colour.filled()))));
     }
-    t!(chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.8))
-        .border_style(BLACK)
-        .draw());
-    Ok(())
+    draw_legend(&mut chart)
 }
 
 macro_rules! figure {

@@ -26,58 +26,11 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::wire::{read_f64s, read_len, read_text, read_u64, write_f64s, write_text, write_u64};
 use crate::{Oracle, OracleError, Plugin, PointFailure, PointResult, Shape};
 
 /// Bytes of a dead worker's standard error kept for the crash message.
 const STDERR_TAIL: usize = 1024;
-
-fn write_u64(w: &mut impl Write, v: u64) -> io::Result<()> {
-    w.write_all(&v.to_le_bytes())
-}
-
-fn read_u64(r: &mut impl Read) -> io::Result<u64> {
-    let mut b = [0u8; 8];
-    r.read_exact(&mut b)?;
-    Ok(u64::from_le_bytes(b))
-}
-
-fn read_len(r: &mut impl Read, limit: u64, what: &str) -> io::Result<usize> {
-    let n = read_u64(r)?;
-    if n > limit {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("{what} of {n} exceeds {limit}"),
-        ));
-    }
-    Ok(n as usize)
-}
-
-fn write_text(w: &mut impl Write, s: &str) -> io::Result<()> {
-    write_u64(w, s.len() as u64)?;
-    w.write_all(s.as_bytes())
-}
-
-fn read_text(r: &mut impl Read) -> io::Result<String> {
-    let n = read_len(r, 1 << 26, "a text")?;
-    let mut b = vec![0u8; n];
-    r.read_exact(&mut b)?;
-    String::from_utf8(b).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
-
-fn write_f64s(w: &mut impl Write, v: &[f64]) -> io::Result<()> {
-    for x in v {
-        w.write_all(&x.to_le_bytes())?;
-    }
-    Ok(())
-}
-
-fn read_f64s(r: &mut impl Read, n: usize) -> io::Result<Vec<f64>> {
-    let mut b = vec![0u8; n * 8];
-    r.read_exact(&mut b)?;
-    Ok(b.chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
-        .collect())
-}
 
 /// The worker's side: answer calls on `input` with `oracle` until `input` ends.
 pub fn serve(oracle: &mut dyn Oracle, input: impl Read, output: impl Write) -> io::Result<()> {

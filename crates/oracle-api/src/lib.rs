@@ -42,6 +42,7 @@ pub mod flat_config;
 pub mod isolation;
 mod loader;
 mod oracle;
+pub mod wire;
 
 pub use loader::{LoadError, Plugin, PluginOracle, locate_plugin, plugin_file_name};
 pub use oracle::{

@@ -187,6 +187,11 @@ impl EvaluatorOptions {
 /// The longest per-point time limit accepted: a year.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// Rows `0..n` cut into consecutive chunks of `size` (the last one shorter).
+pub fn chunk_ranges(n: usize, size: usize) -> Vec<Range<usize>> {
+    (0..n).step_by(size.max(1)).map(|s| s..(s + size).min(n)).collect()
+}
+
 /// The time limit of a call with `points` points, `timeout` each (saturating).
 fn chunk_limit(timeout: Duration, points: usize) -> Duration {
     timeout.saturating_mul(u32::try_from(points).unwrap_or(u32::MAX))
@@ -495,7 +500,7 @@ impl Evaluator {
         let mut outputs = vec![f64::NAN; n * no];
         let mut outcomes: Vec<Option<Outcome>> = vec![None; n];
         let size = self.chunk_size(n);
-        let chunks: Vec<Range<usize>> = (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect();
+        let chunks = chunk_ranges(n, size);
         let mut pending: VecDeque<usize> = (0..chunks.len()).collect();
         let collect: Option<(PathBuf, Arc<[String]>)> = self.staging.as_ref().map(|d| {
             // Last batch's files are gone: what was kept has been taken.

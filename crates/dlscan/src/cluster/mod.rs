@@ -297,7 +297,7 @@ impl EvaluatePoints for Remote {
         // About four chunks per rank: a rank that is slower (or has slower points) takes
         // fewer, and the last chunks to finish are short.
         let size = n.div_ceil(4 * self.ranks()).max(1);
-        let chunks: Vec<Range<usize>> = (0..n).step_by(size).map(|s| s..(s + size).min(n)).collect();
+        let chunks = scan_core::evaluator::chunk_ranges(n, size);
         let mut next = 0;
         let mut in_flight = 0;
         let mut outputs = vec![f64::NAN; n * no];

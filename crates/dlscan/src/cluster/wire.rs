@@ -1,30 +1,31 @@
-//! The bytes of the messages between ranks: little-endian numbers and length-prefixed
-//! UTF-8 strings, so that outputs cross exactly (NaN included) and messages of any length
-//! fit one MPI message.
+//! Messages between ranks in `oracle_api::wire`'s encoding (the process-isolation
+//! protocol's): built in one go, and read back refusing one cut short.
 
-use anyhow::{Result, bail};
+use anyhow::Result;
+use oracle_api::wire;
 
 /// Builds one message.
 #[derive(Default)]
 pub struct Writer(Vec<u8>);
 
+/// Writing into memory cannot fail.
+const IN_MEMORY: &str = "writing to a Vec";
+
 impl Writer {
     pub fn u64(mut self, v: u64) -> Self {
-        self.0.extend_from_slice(&v.to_le_bytes());
+        wire::write_u64(&mut self.0, v).expect(IN_MEMORY);
         self
     }
 
+    /// The count, then the numbers.
     pub fn f64s(mut self, v: &[f64]) -> Self {
         self = self.u64(v.len() as u64);
-        for x in v {
-            self.0.extend_from_slice(&x.to_le_bytes());
-        }
+        wire::write_f64s(&mut self.0, v).expect(IN_MEMORY);
         self
     }
 
     pub fn str(mut self, s: &str) -> Self {
-        self = self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        wire::write_text(&mut self.0, s).expect(IN_MEMORY);
         self
     }
 
@@ -41,7 +42,7 @@ impl Writer {
     }
 }
 
-/// Reads one message, refusing one cut short.
+/// Reads one message.
 pub struct Reader<'a> {
     bytes: &'a [u8],
 }
@@ -51,39 +52,19 @@ impl<'a> Reader<'a> {
         Reader { bytes }
     }
 
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
-        if self.bytes.len() < n {
-            bail!("a message between ranks is cut short");
-        }
-        let (head, rest) = self.bytes.split_at(n);
-        self.bytes = rest;
-        Ok(head)
-    }
-
     pub fn u64(&mut self) -> Result<u64> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
-    }
-
-    fn len(&mut self, item: usize) -> Result<usize> {
-        let n = self.u64()? as usize;
-        if n.saturating_mul(item) > self.bytes.len() {
-            bail!("a message between ranks is cut short");
-        }
-        Ok(n)
+        Ok(wire::read_u64(&mut self.bytes)?)
     }
 
     pub fn f64s(&mut self) -> Result<Vec<f64>> {
-        let n = self.len(8)?;
-        Ok(self
-            .take(8 * n)?
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
-            .collect())
+        // No more numbers than the bytes left could hold.
+        let most = self.bytes.len() as u64 / 8;
+        let n = wire::read_len(&mut self.bytes, most, "a list of numbers")?;
+        Ok(wire::read_f64s(&mut self.bytes, n)?)
     }
 
     pub fn str(&mut self) -> Result<String> {
-        let n = self.len(1)?;
-        Ok(String::from_utf8(self.take(n)?.to_vec())?)
+        Ok(wire::read_text(&mut self.bytes)?)
     }
 
     pub fn opt_str(&mut self) -> Result<Option<String>> {

@@ -197,7 +197,7 @@ impl Scanner {
             ..settings.evaluator.clone()
         };
         let evaluator = Evaluator::new(factory, options)?;
-        Self::with_evaluator(space, target, Box::new(evaluator), settings)
+        Self::assemble(space, target, Box::new(evaluator), settings)
     }
 
     /// A scanner sampling uniformly whose batches `evaluator` evaluates (for pools other
@@ -211,6 +211,16 @@ impl Scanner {
     ) -> Result<Self, ScanError> {
         settings.check()?;
         settings.stop.check()?;
+        Self::assemble(space, target, evaluator, settings)
+    }
+
+    /// The scanner of checked settings and a started evaluator.
+    fn assemble(
+        space: Space,
+        target: &Target,
+        evaluator: Box<dyn EvaluatePoints>,
+        settings: ScanSettings,
+    ) -> Result<Self, ScanError> {
         if !settings.keep.is_empty() && evaluator.staged_files().is_none() {
             return Err(ScanError::setting(
                 "oracle.keep",
