@@ -24,7 +24,7 @@ pub struct MlpParams {
     /// updates want less: restarting a converged network at the full rate undoes much of
     /// the fit before it recovers (in `examples/mlp_tradeoff.rs`, ten update epochs at the
     /// full rate take the regressor's held-out RMSE from 5.3 to 40, at 0.3 × the rate to
-    /// 5.2), while long ones (60 epochs in the O_3d example scans) recover and adapt
+    /// 5.2), while long ones (60–120 epochs in the O_3d example scans) recover and adapt
     /// faster to the new points at the full rate.
     #[serde(default)]
     pub update_learning_rate: Option<f64>,

@@ -62,8 +62,8 @@ impl Default for LocalSigma {
 }
 
 /// Points an update trains on by default: a scan's first 20 000 points train whole, as
-/// before; beyond, the cost of an update stays that of 20 000 points (60 epochs of them:
-/// about 7 s on 2 cores) instead of growing with every point stored.
+/// before; beyond, the cost of an update stays that of 20 000 points (120 epochs of them:
+/// about 14 s on 2 cores) instead of growing with every point stored.
 pub const TRAINING_POINTS: usize = 20_000;
 
 /// Settings of [`super::Guided`], validated by [`GuidedSettings::check`].
