@@ -374,14 +374,15 @@ fn reach(distance: &[f64], survivors: &[usize], drawn: &candidates::Candidates) 
 }
 
 /// `n` exploration picks among the uniform candidates `0..uniform` not `picked` (sorted):
-/// the [`EXPLORE_POOL`]·n best scored, spread by farthest-point picks away from every
-/// point evaluated so far, so probes go where the target may be and nothing has been tried.
+/// with `scores`, the [`EXPLORE_POOL`]·n best scored, else all of them, spread by
+/// farthest-point picks away from every point evaluated so far, so probes go where the
+/// target may be and nothing has been tried.
 #[allow(clippy::too_many_arguments)]
 fn explore(
     history: &History,
     pending: &Array2<f64>,
     cand: &Array2<f64>,
-    scores: &Array1<f64>,
+    scores: Option<&Array1<f64>>,
     uniform: usize,
     picked: &[usize],
     n: usize,
@@ -391,8 +392,10 @@ fn explore(
     if n == 0 || pool.is_empty() {
         return Ok(Vec::new());
     }
-    pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    pool.truncate(EXPLORE_POOL * n);
+    if let Some(scores) = scores {
+        pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        pool.truncate(EXPLORE_POOL * n);
+    }
     let evaluated = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("history rows");
     let probes = cand.select(ndarray::Axis(0), &pool);
     let mut near = nearest_distances(evaluated, probes.view())?;
@@ -448,7 +451,12 @@ impl Strategy for Guided {
                 rng,
             )?;
         }
-        let n_random = ((self.settings.random_fraction * n as f64).round() as usize).min(n);
+        // A model that has seen no hit ranks nothing: the whole batch spreads over the box.
+        let blind = found.ids.is_empty() && self.surrogate.needs_hits();
+        let n_random = match blind {
+            true => n,
+            false => ((self.settings.random_fraction * n as f64).round() as usize).min(n),
+        };
         let n_model = n - n_random;
         let checks = match drawn.local_sigma {
             Some(sigma) => self.check_unexplained(&found, &drawn, sigma, with_failures, n_model / CHECK_SHARE, rng)?,
@@ -468,12 +476,12 @@ impl Strategy for Guided {
         unit_out.extend(checks);
         origin.extend(std::iter::repeat_n(Origin::Check, n_checks));
         // Exploration, plus whatever the surrogate could not fill.
-        if self.settings.exploration == Exploration::Guided {
+        if self.settings.exploration == Exploration::Guided || blind {
             for i in explore(
                 history,
                 &self.pending,
                 &cand,
-                &scores,
+                (!blind).then_some(&scores),
                 drawn.uniform,
                 &picked,
                 n - origin.len(),

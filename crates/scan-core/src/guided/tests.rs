@@ -30,6 +30,11 @@ impl Surrogate for Flat {
 
 /// A history of in-target points at these unit-square positions.
 fn found_at(points: impl Iterator<Item = [f64; 2]>) -> History {
+    history_at(points, true)
+}
+
+/// A history of points at these unit-square positions, all in target or all not.
+fn history_at(points: impl Iterator<Item = [f64; 2]>, in_target: bool) -> History {
     let mut h = History::new(2, 1);
     for (i, u) in points.enumerate() {
         let r = PointRecord {
@@ -40,7 +45,7 @@ fn found_at(points: impl Iterator<Item = [f64; 2]>) -> History {
             outputs: vec![1.0],
             likelihood: None,
             status: Status::Ok,
-            in_target: true,
+            in_target,
             message: None,
         };
         h.push(&r, &u);
@@ -267,6 +272,80 @@ fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
         "{:?}",
         &p.unit[..10]
     );
+}
+
+/// [`Slope`]'s scores from a model that means nothing before its first hit (a classifier).
+struct BlindSlope;
+
+impl Surrogate for BlindSlope {
+    fn name(&self) -> &str {
+        "blind slope"
+    }
+    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        Ok(TrainInfo::default())
+    }
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        Slope.score(unit)
+    }
+    fn needs_hits(&self) -> bool {
+        true
+    }
+    fn save(&self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_model_that_has_seen_no_hit_spreads_the_batch_over_the_box() {
+    let settings = GuidedSettings {
+        candidates: 10_000,
+        local_fraction: 0.0,
+        vegas_fraction: 0.0,
+        ..GuidedSettings::defaults(100)
+    };
+    let mut g = Guided::new(Box::new(BlindSlope), settings).unwrap();
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    // 200 misses crowd x < 0.05; the scores, which mean nothing yet, peak at x = 0.5.
+    let misses = history_at(
+        (0..200).map(|i| [0.05 * (i % 20) as f64 / 20.0, (i / 20) as f64 / 10.0]),
+        false,
+    );
+    let p = g.propose(&misses, 100, &mut rng).unwrap();
+    assert!(p.origin.iter().all(|o| *o == Origin::Explore));
+    // Farthest-point picks over the whole square, away from the misses: every cell of a
+    // 5 × 5 grid is probed, none of the picks lies close to a miss, and no two are close.
+    let cells: std::collections::HashSet<(usize, usize)> = p
+        .unit
+        .chunks(2)
+        .map(|u| ((u[0] * 5.0) as usize, (u[1] * 5.0) as usize))
+        .collect();
+    assert_eq!(cells.len(), 25, "{cells:?}");
+    let nearest_miss = |u: &[f64]| {
+        misses
+            .unit()
+            .chunks(2)
+            .map(|m| (u[0] - m[0]).hypot(u[1] - m[1]))
+            .fold(f64::INFINITY, f64::min)
+    };
+    assert!(p.unit.chunks(2).all(|u| nearest_miss(u) > 0.03), "{:?}", &p.unit[..10]);
+    assert!(min_spacing(&p) > 0.05, "{}", min_spacing(&p));
+    // The same scores from a model that ranks without hits (a regressor) steer the picks.
+    let mut g = Guided::new(
+        Box::new(Slope),
+        GuidedSettings {
+            candidates: 10_000,
+            local_fraction: 0.0,
+            vegas_fraction: 0.0,
+            ..GuidedSettings::defaults(100)
+        },
+    )
+    .unwrap();
+    let p = g.propose(&misses, 100, &mut rng).unwrap();
+    let near_peak = p.unit.chunks(2).filter(|u| (u[0] - 0.5).abs() < 0.03).count();
+    assert!(near_peak >= 80, "{near_peak} of 100 near the best scores");
 }
 
 #[test]

@@ -136,6 +136,10 @@ fn info(report: &surrogate_mlp::TrainReport) -> TrainInfo {
 }
 
 impl Surrogate for ClassifierSurrogate {
+    fn needs_hits(&self) -> bool {
+        true
+    }
+
     fn name(&self) -> &str {
         self.name
     }

@@ -45,6 +45,12 @@ pub trait Surrogate: Send {
     fn name(&self) -> &str;
     fn train(&mut self, data: TrainingSet<'_>) -> Result<TrainInfo, ScanError>;
     fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError>;
+    /// Whether the scores mean nothing until some point is in target (a classifier of the
+    /// in-target flag, which has then seen one class only); until then the strategy
+    /// spreads its picks over the box instead of following them.
+    fn needs_hits(&self) -> bool {
+        false
+    }
     /// Save the trained model(s) into `dir` (nothing when untrained).
     fn save(&self, dir: &Path) -> Result<(), ScanError>;
     /// Load what `save` wrote; a missing directory means "untrained".
