@@ -130,6 +130,8 @@ pub struct ScanOptions {
     pub random_fraction: Option<f64>,
     /// How that share is chosen: "guided" or "uniform".
     pub exploration: Option<Exploration>,
+    /// Share of guided exploration taken among the VEGAS map's draws.
+    pub vegas_exploration: Option<f64>,
     pub selection: Option<Selection>,
     /// Score above which a candidate counts as predicted in target.
     pub threshold: Option<f64>,
@@ -176,6 +178,7 @@ impl ScanOptions {
         flag("local_sigma", self.local_sigma.is_some(), guided);
         flag("random_fraction", self.random_fraction.is_some(), guided);
         flag("exploration", self.exploration.is_some(), guided);
+        flag("vegas_exploration", self.vegas_exploration.is_some(), guided);
         flag("selection", self.selection.is_some(), guided);
         flag("threshold", self.threshold.is_some(), guided);
         flag("region_link", self.region_link.is_some(), guided);
@@ -278,6 +281,7 @@ impl ScanOptions {
             local_sigma: self.local_sigma.unwrap_or(base.local_sigma),
             random_fraction: self.random_fraction.unwrap_or(base.random_fraction),
             exploration: self.exploration.unwrap_or(base.exploration),
+            vegas_exploration: self.vegas_exploration.unwrap_or(base.vegas_exploration),
             selection: self.selection.unwrap_or(base.selection),
             threshold: self.threshold.unwrap_or(base.threshold),
             region_link: self.region_link.or(base.region_link),

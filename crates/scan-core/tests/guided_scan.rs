@@ -43,6 +43,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         local_sigma: scan_core::LocalSigma::Fixed(0.01),
         random_fraction: 0.1,
         exploration: scan_core::Exploration::Uniform,
+        vegas_exploration: 0.0,
         selection,
         threshold: 0.5,
         region_link: None,

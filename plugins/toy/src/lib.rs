@@ -5,7 +5,7 @@
 //! function = "O_3d"   # F_2d | O_3d | O_nd | shells
 //! dim = 10            # O_nd: total dimension (3 ..= 40)
 //! cost_ms = 0.0       # artificial sleep per point, to test parallelism and timeouts
-//! centres = [[-5.0, -5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 5.0]]  # shells
+//! centres = [[-5.0, -5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 5.0]]  # shells (any dimension 2..=40)
 //! radii = [3.0, 3.0, 3.0]                                          # shells
 //! [faults]            # deterministic per point, to test failure handling
 //! nan = 0.0           # fraction of points returning NaN
@@ -20,7 +20,7 @@
 //! | `F_2d` | 2 | `F` = (2 + cos(x1/5)·cos(x2/7))^5 | [0, 10π]², 95 < F < 105 |
 //! | `O_3d` | 3 | `O` = (2 + cos(x1/7)·cos(x2/7)·cos(x3/7))^5, `likelihood` = exp(-½((O-150)/5)²) | [-10π, 10π]³, likelihood > 0.5 |
 //! | `O_nd` | dim | `O`, `likelihood` of the first three inputs, `r` = norm of the others | first three as O_3d, others in [-5, 5], likelihood > 0.5 and 7 < r < 8 (dim 10) |
-//! | `shells` | 3 | `O` = 100·d/R for the nearest shell (d = distance to its centre, R its radius) | [-10, 10]³, 80 < O < 120 |
+//! | `shells` | that of `centres` (3) | `O` = 100·d/R for the nearest shell (d = distance to its centre, R its radius) | [-10, 10]³, 80 < O < 120 |
 
 use std::time::Duration;
 
@@ -60,7 +60,7 @@ struct Config {
     dim: Option<usize>,
     #[serde(default)]
     cost_ms: f64,
-    centres: Option<Vec<[f64; 3]>>,
+    centres: Option<Vec<Vec<f64>>>,
     radii: Option<Vec<f64>>,
     #[serde(default)]
     faults: Faults,
@@ -91,7 +91,7 @@ pub struct Toy {
     function: Function,
     shape: Shape,
     cost: Option<Duration>,
-    centres: Vec<[f64; 3]>,
+    centres: Vec<Vec<f64>>,
     radii: Vec<f64>,
     faults: Faults,
 }
@@ -105,6 +105,22 @@ impl FromConfig for Toy {
         if c.function != Function::Shells && (c.centres.is_some() || c.radii.is_some()) {
             return Err("toy configuration: `centres` and `radii` apply only to function = \"shells\"".into());
         }
+        let centres = c
+            .centres
+            .unwrap_or_else(|| vec![vec![-5.0, -5.0, 0.0], vec![5.0, 5.0, 0.0], vec![0.0, 0.0, 5.0]]);
+        let radii = c.radii.unwrap_or_else(|| vec![3.0; centres.len()]);
+        if centres.len() != radii.len() || centres.is_empty() {
+            return Err("toy configuration: `centres` and `radii` must be non-empty and of equal length".into());
+        }
+        let shells_dim = centres[0].len();
+        if !(2..=40).contains(&shells_dim) || centres.iter().any(|c| c.len() != shells_dim) {
+            return Err(format!(
+                "toy configuration: every centre needs the same number of coordinates, 2 to 40 (the first has {shells_dim})"
+            ));
+        }
+        if radii.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
+            return Err("toy configuration: every radius must be positive".into());
+        }
         let (n_inputs, names): (usize, &[&str]) = match c.function {
             Function::F2d => (2, &["F"]),
             Function::O3d => (3, &["O", "likelihood"]),
@@ -115,7 +131,7 @@ impl FromConfig for Toy {
                 }
                 (dim, &["O", "likelihood", "r"])
             }
-            Function::Shells => (3, &["O"]),
+            Function::Shells => (shells_dim, &["O"]),
         };
         if !(c.cost_ms.is_finite() && c.cost_ms >= 0.0) {
             return Err(format!(
@@ -141,16 +157,6 @@ impl FromConfig for Toy {
                 "toy configuration: `faults.region` gives {} ranges for {n_inputs} inputs",
                 region.len()
             ));
-        }
-        let centres = c
-            .centres
-            .unwrap_or_else(|| vec![[-5.0, -5.0, 0.0], [5.0, 5.0, 0.0], [0.0, 0.0, 5.0]]);
-        let radii = c.radii.unwrap_or_else(|| vec![3.0; centres.len()]);
-        if centres.len() != radii.len() || centres.is_empty() {
-            return Err("toy configuration: `centres` and `radii` must be non-empty and of equal length".into());
-        }
-        if radii.iter().any(|r| !(r.is_finite() && *r > 0.0)) {
-            return Err("toy configuration: every radius must be positive".into());
         }
         Ok(Toy {
             function: c.function,
@@ -286,6 +292,19 @@ mod tests {
     }
 
     #[test]
+    fn shells_take_the_dimension_of_their_centres() {
+        let mut t =
+            toy("function = \"shells\"\ncentres = [[0.0, 0.0, 0.0, 0.0], [5.0, 5.0, 5.0, 5.0]]\nradii = [1.0, 2.0]");
+        assert_eq!(t.shape().n_inputs, 4);
+        let mut out = [0.0];
+        t.evaluate(&[5.0, 5.0, 5.0, 6.0], &mut out).unwrap();
+        assert!((out[0] - 50.0).abs() < 1e-12);
+        t.evaluate(&[0.0, 0.0, 0.5, 0.0], &mut out).unwrap();
+        assert!((out[0] - 50.0).abs() < 1e-12);
+        assert_eq!(toy("function = \"shells\"\ncentres = [[1.0, 2.0]]").shape().n_inputs, 2);
+    }
+
+    #[test]
     fn bad_configs_are_refused() {
         for bad in [
             "function = \"nope\"",
@@ -295,6 +314,8 @@ mod tests {
             "[faults]\nnan = 2.0",
             "unknown = 1",
             "function = \"shells\"\nradii = [1.0]\ncentres = [[0.0,0.0,0.0],[1.0,1.0,1.0]]",
+            "function = \"shells\"\ncentres = [[0.0,0.0,0.0],[1.0,1.0]]",
+            "function = \"shells\"\ncentres = [[0.0],[1.0]]",
         ] {
             assert!(Toy::from_config(bad).is_err(), "accepted: {bad}");
         }

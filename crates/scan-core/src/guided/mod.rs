@@ -373,22 +373,29 @@ fn reach(distance: &[f64], survivors: &[usize], drawn: &candidates::Candidates) 
     drawn.spacing.max(*median).min(candidates::AUTO_SIGMA_RANGE.1) * REACH_SCALE
 }
 
-/// `n` exploration picks among the uniform candidates `0..uniform` not `picked` (sorted):
-/// with `scores`, the [`EXPLORE_POOL`]·n best scored, else all of them, spread by
-/// farthest-point picks away from every point evaluated so far, so probes go where the
-/// target may be and nothing has been tried.
+/// `n` exploration picks among `candidates` not `picked` (sorted): with `scores`, the
+/// [`EXPLORE_POOL`]·n best scored, else all of them, spread by farthest-point picks away
+/// from every point evaluated so far, so probes go where the target may be and nothing has
+/// been tried. Distances beyond `reach` count as equal: among candidates that far the
+/// earlier drawn goes first, so probes follow the density the candidates were drawn from
+/// instead of its sparsest tails.
 #[allow(clippy::too_many_arguments)]
 fn explore(
     history: &History,
     pending: &Array2<f64>,
     cand: &Array2<f64>,
     scores: Option<&Array1<f64>>,
-    uniform: usize,
+    candidates: &[usize],
     picked: &[usize],
     n: usize,
+    reach: f64,
     rng: &mut Xoshiro256PlusPlus,
 ) -> Result<Vec<usize>, ScanError> {
-    let mut pool: Vec<usize> = (0..uniform).filter(|i| picked.binary_search(i).is_err()).collect();
+    let mut pool: Vec<usize> = candidates
+        .iter()
+        .copied()
+        .filter(|i| picked.binary_search(i).is_err())
+        .collect();
     if n == 0 || pool.is_empty() {
         return Ok(Vec::new());
     }
@@ -414,7 +421,7 @@ fn explore(
         cand,
         scores: &ones,
         distance: &distance,
-        reach: f64::INFINITY,
+        reach,
         crowd: &HashMap::new(),
     };
     select::choose(Selection::Even, &pool, n, &scored, rng)
@@ -477,16 +484,41 @@ impl Strategy for Guided {
         origin.extend(std::iter::repeat_n(Origin::Check, n_checks));
         // Exploration, plus whatever the surrogate could not fill.
         if self.settings.exploration == Exploration::Guided || blind {
-            for i in explore(
+            let vegas_start = drawn.uniform + drawn.widths.len();
+            let n_explore = n - origin.len();
+            // The VEGAS share only once the map has adapted to points found (before, its
+            // draws are uniform ones).
+            let n_vegas = match self.settings.exploration {
+                Exploration::Guided if !found.ids.is_empty() => {
+                    (self.settings.vegas_exploration * n_explore as f64).round() as usize
+                }
+                _ => 0,
+            };
+            let vegas_pool: Vec<usize> = (vegas_start..cand.nrows()).collect();
+            let from_vegas = explore(
+                history,
+                &self.pending,
+                &cand,
+                None,
+                &vegas_pool,
+                &[],
+                n_vegas,
+                candidates::AUTO_SIGMA_RANGE.1,
+                rng,
+            )?;
+            let uniform_pool: Vec<usize> = (0..drawn.uniform).collect();
+            let from_uniform = explore(
                 history,
                 &self.pending,
                 &cand,
                 (!blind).then_some(&scores),
-                drawn.uniform,
+                &uniform_pool,
                 &picked,
-                n - origin.len(),
+                n_explore - from_vegas.len(),
+                f64::INFINITY,
                 rng,
-            )? {
+            )?;
+            for i in from_vegas.into_iter().chain(from_uniform) {
                 unit_out.extend(cand.row(i).iter());
                 origin.push(Origin::Explore);
             }

@@ -67,6 +67,7 @@ fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         local_sigma: LocalSigma::Fixed(0.01),
         random_fraction: 0.0,
         exploration: Exploration::Uniform,
+        vegas_exploration: 0.0,
         selection,
         threshold: 0.5,
         region_link,
@@ -152,6 +153,7 @@ fn exploration_share_and_fill_up_are_random() {
         local_sigma: LocalSigma::Fixed(0.01),
         random_fraction: 0.2,
         exploration: Exploration::Uniform,
+        vegas_exploration: 0.0,
         selection: Selection::Top,
         threshold: 0.5,
         region_link: None,
@@ -382,6 +384,7 @@ fn guided_exploration_probes_well_scored_places_far_from_every_evaluated_point()
         Box::new(Slope),
         GuidedSettings {
             exploration: Exploration::Uniform,
+            vegas_exploration: 0.0,
             ..g.settings.clone()
         },
     )
@@ -526,4 +529,90 @@ fn hits_the_surrogate_does_not_explain_are_checked_nearby() {
             .zip(&p.origin)
             .all(|(u, o)| *o == Origin::Check || (*o == Origin::Surrogate && u[0] < 0.5))
     );
+}
+
+/// Scores 1 within 0.05 of the two clusters found, (0.2, …, 0.2) and (0.8, …, 0.8), else 0.
+struct NearFound;
+
+impl Surrogate for NearFound {
+    fn name(&self) -> &str {
+        "near found"
+    }
+    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
+        Ok(TrainInfo::default())
+    }
+    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
+        let near = |u: ArrayView1<f64>, c: f64| u.iter().map(|v| (v - c) * (v - c)).sum::<f64>().sqrt() < 0.05;
+        Ok(unit
+            .rows()
+            .into_iter()
+            .map(|u| f64::from(u8::from(near(u, 0.2) || near(u, 0.8))))
+            .collect())
+    }
+    fn save(&self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn exploration_from_the_vegas_map_probes_new_combinations_of_the_coordinates_found() {
+    // In 4-D, 100 in-target points within 0.03 of (0.2, …, 0.2) and 100 of (0.8, …, 0.8):
+    // the map's densities peak at 0.2 and 0.8 in every coordinate, so its draws also fall
+    // around the 14 other corners of that lattice, where nothing has been tried and the
+    // model sees nothing.
+    let d = 4;
+    let mut h = History::new(d, 1);
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+    for i in 0..200 {
+        let c = if i < 100 { 0.2 } else { 0.8 };
+        let u: Vec<f64> = (0..d)
+            .map(|_| c + 0.03 * (2.0 * rng.random::<f64>() - 1.0) / 2.0)
+            .collect();
+        let r = PointRecord {
+            id: i,
+            iteration: 0,
+            origin: Origin::Initial,
+            x: u.clone(),
+            outputs: vec![1.0],
+            likelihood: None,
+            status: Status::Ok,
+            in_target: true,
+            message: None,
+        };
+        h.push(&r, &u);
+    }
+    let unseen_corner = |u: &[f64]| {
+        let corner: Vec<f64> = u.iter().map(|v| if *v < 0.5 { 0.2 } else { 0.8 }).collect();
+        let distinct = corner.iter().any(|c| *c != corner[0]);
+        let dist = u
+            .iter()
+            .zip(&corner)
+            .map(|(a, b)| (a - b) * (a - b))
+            .sum::<f64>()
+            .sqrt();
+        distinct && dist < 0.1
+    };
+    let probes = |vegas_exploration: f64, rng: &mut Xoshiro256PlusPlus| {
+        let settings = GuidedSettings {
+            candidates: 20_000,
+            vegas_fraction: 0.5,
+            local_fraction: 0.0,
+            random_fraction: 1.0,
+            vegas_exploration,
+            ..GuidedSettings::defaults(40)
+        };
+        let mut g = Guided::new(Box::new(NearFound), settings).unwrap();
+        let p = g.propose(&h, 40, rng).unwrap();
+        assert!(p.origin.iter().all(|o| *o == Origin::Explore));
+        p.unit.chunks(d).filter(|u| unseen_corner(u)).count()
+    };
+    let from_map = probes(1.0, &mut rng);
+    let from_scores = probes(0.0, &mut rng);
+    // The 14 corners' neighbourhoods are 0.4 % of the box: uniform probes would put 0.2
+    // of 40 there.
+    assert!(from_map >= 6, "{from_map} of 40 map probes by the unseen corners");
+    assert_eq!(from_scores, 0, "the best-scored probes stay by the clusters found");
 }
