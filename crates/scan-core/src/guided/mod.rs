@@ -501,7 +501,7 @@ impl Strategy for Guided {
                 &cand,
                 None,
                 &vegas_pool,
-                &[],
+                &picked,
                 n_vegas,
                 candidates::AUTO_SIGMA_RANGE.1,
                 rng,
