@@ -1,4 +1,4 @@
-//! Tests of the candidate and selection rules with a surrogate that scores every candidate 1.
+//! Tests of the candidate and selection rules with fixed scoring rules in place of a model.
 
 use super::*;
 use crate::history::PointRecord;
@@ -7,18 +7,25 @@ use ndarray::{ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use std::path::Path;
 
-/// Scores every candidate 1: isolates the selection rule.
-struct Flat;
+/// A fixed scoring rule standing in for a trained model: isolates the strategy's rules.
+struct Rule {
+    score: fn(ArrayView1<f64>) -> f64,
+    /// Whether the rule stands for a model that means nothing before its first hit.
+    needs_hits: bool,
+}
 
-impl Surrogate for Flat {
+impl Surrogate for Rule {
     fn name(&self) -> &str {
-        "flat"
+        "rule"
     }
     fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
         Ok(TrainInfo::default())
     }
     fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
-        Ok(Array1::ones(unit.nrows()))
+        Ok(unit.rows().into_iter().map(self.score).collect())
+    }
+    fn needs_hits(&self) -> bool {
+        self.needs_hits
     }
     fn save(&self, _: &Path) -> Result<(), ScanError> {
         Ok(())
@@ -26,6 +33,34 @@ impl Surrogate for Flat {
     fn load(&mut self, _: &Path) -> Result<(), ScanError> {
         Ok(())
     }
+}
+
+fn rule(score: fn(ArrayView1<f64>) -> f64) -> Box<dyn Surrogate> {
+    Box::new(Rule {
+        score,
+        needs_hits: false,
+    })
+}
+
+/// Scores every candidate 1: isolates the selection rule.
+fn flat(_: ArrayView1<f64>) -> f64 {
+    1.0
+}
+
+/// Scores candidates by how close they are to x = 0.5: none above the threshold.
+fn slope(u: ArrayView1<f64>) -> f64 {
+    0.4 * (1.0 - (u[0] - 0.5).abs())
+}
+
+/// Scores 1 left of x = 0.5 and 0 right of it.
+fn left_half(u: ArrayView1<f64>) -> f64 {
+    f64::from(u8::from(u[0] < 0.5))
+}
+
+/// Scores 1 within 0.05 of two clusters, (0.2, …, 0.2) and (0.8, …, 0.8), else 0.
+fn near_clusters(u: ArrayView1<f64>) -> f64 {
+    let near = |c: f64| u.iter().map(|v| (v - c) * (v - c)).sum::<f64>().sqrt() < 0.05;
+    f64::from(u8::from(near(0.2) || near(0.8)))
 }
 
 /// A history of in-target points at these unit-square positions.
@@ -73,7 +108,7 @@ fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         region_link,
         training_points: None,
     };
-    Guided::new(Box::new(Flat), settings).unwrap()
+    Guided::new(rule(flat), settings).unwrap()
 }
 
 fn left_share(selection: Selection) -> f64 {
@@ -159,7 +194,7 @@ fn exploration_share_and_fill_up_are_random() {
         region_link: None,
         training_points: None,
     };
-    let mut g = Guided::new(Box::new(Flat), settings).unwrap();
+    let mut g = Guided::new(rule(flat), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
     // 100 wanted, 80 by the model but only 50 candidates: 50 surrogate, 50 random.
     let p = g.propose(&crowded_history(), 100, &mut rng).unwrap();
@@ -173,16 +208,16 @@ fn bad_settings_are_refused() {
     let mut s = GuidedSettings::dlscanner(100);
     assert_eq!(s.candidates, 10_000);
     s.vegas_fraction = 1.5;
-    assert!(Guided::new(Box::new(Flat), s.clone()).is_err());
+    assert!(Guided::new(rule(flat), s.clone()).is_err());
     s.vegas_fraction = 0.6;
     s.local_fraction = 0.5;
-    let e = Guided::new(Box::new(Flat), s.clone()).unwrap_err().to_string();
+    let e = Guided::new(rule(flat), s.clone()).unwrap_err().to_string();
     assert!(e.contains("vegas_fraction + local_fraction"), "{e}");
     s.local_fraction = 0.4;
-    assert!(Guided::new(Box::new(Flat), s.clone()).is_ok());
+    assert!(Guided::new(rule(flat), s.clone()).is_ok());
     s.vegas_fraction = 0.1;
     s.region_link = Some(0.0);
-    assert!(Guided::new(Box::new(Flat), s).is_err());
+    assert!(Guided::new(rule(flat), s).is_err());
 }
 
 /// Share of 2000 picks within 0.01 of a point already found (crowded history).
@@ -233,27 +268,6 @@ fn even_picks_keep_apart_from_each_other() {
     assert!(min_spacing(&sample) < 0.01, "{}", min_spacing(&sample));
 }
 
-/// Scores candidates by how close they are to x = 0.5: none above the threshold.
-struct Slope;
-
-impl Surrogate for Slope {
-    fn name(&self) -> &str {
-        "slope"
-    }
-    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
-        Ok(TrainInfo::default())
-    }
-    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
-        Ok(unit.column(0).mapv(|x| 0.4 * (1.0 - (x - 0.5).abs())))
-    }
-    fn save(&self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-}
-
 #[test]
 fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
     let settings = GuidedSettings {
@@ -263,7 +277,7 @@ fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
         vegas_fraction: 0.0,
         ..GuidedSettings::defaults(100)
     };
-    let mut g = Guided::new(Box::new(Slope), settings).unwrap();
+    let mut g = Guided::new(rule(slope), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(2);
     let p = g.propose(&crowded_history(), 100, &mut rng).unwrap();
     assert!(p.origin.iter().all(|o| *o == Origin::Surrogate));
@@ -276,30 +290,6 @@ fn with_nothing_predicted_in_target_the_nearest_misses_are_picked() {
     );
 }
 
-/// [`Slope`]'s scores from a model that means nothing before its first hit (a classifier).
-struct BlindSlope;
-
-impl Surrogate for BlindSlope {
-    fn name(&self) -> &str {
-        "blind slope"
-    }
-    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
-        Ok(TrainInfo::default())
-    }
-    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
-        Slope.score(unit)
-    }
-    fn needs_hits(&self) -> bool {
-        true
-    }
-    fn save(&self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-}
-
 #[test]
 fn a_model_that_has_seen_no_hit_spreads_the_batch_over_the_box() {
     let settings = GuidedSettings {
@@ -308,7 +298,14 @@ fn a_model_that_has_seen_no_hit_spreads_the_batch_over_the_box() {
         vegas_fraction: 0.0,
         ..GuidedSettings::defaults(100)
     };
-    let mut g = Guided::new(Box::new(BlindSlope), settings).unwrap();
+    let mut g = Guided::new(
+        Box::new(Rule {
+            score: slope,
+            needs_hits: true,
+        }),
+        settings,
+    )
+    .unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
     // 200 misses crowd x < 0.05; the scores, which mean nothing yet, peak at x = 0.5.
     let misses = history_at(
@@ -336,7 +333,7 @@ fn a_model_that_has_seen_no_hit_spreads_the_batch_over_the_box() {
     assert!(min_spacing(&p) > 0.05, "{}", min_spacing(&p));
     // The same scores from a model that ranks without hits (a regressor) steer the picks.
     let mut g = Guided::new(
-        Box::new(Slope),
+        rule(slope),
         GuidedSettings {
             candidates: 10_000,
             local_fraction: 0.0,
@@ -360,7 +357,7 @@ fn guided_exploration_probes_well_scored_places_far_from_every_evaluated_point()
         ..GuidedSettings::defaults(50)
     };
     assert_eq!(settings.exploration, Exploration::Guided);
-    let mut g = Guided::new(Box::new(Slope), settings).unwrap();
+    let mut g = Guided::new(rule(slope), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(3);
     // Evaluated points crowd x < 0.05; the best scores lie around x = 0.5.
     let h = crowded_history();
@@ -381,7 +378,7 @@ fn guided_exploration_probes_well_scored_places_far_from_every_evaluated_point()
     assert_eq!(covered, 10, "probes cover every tenth of the strip: {ys:?}");
     // Uniform exploration ignores the scores.
     let mut g = Guided::new(
-        Box::new(Slope),
+        rule(slope),
         GuidedSettings {
             exploration: Exploration::Uniform,
             vegas_exploration: 0.0,
@@ -468,27 +465,6 @@ fn walks_start_evenly_over_the_found_part_of_the_target_set() {
     assert!(expected > 10.0 / 301.0, "{expected}");
 }
 
-/// Scores 1 left of x = 0.5 and 0 right of it.
-struct LeftHalf;
-
-impl Surrogate for LeftHalf {
-    fn name(&self) -> &str {
-        "left-half"
-    }
-    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
-        Ok(TrainInfo::default())
-    }
-    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
-        Ok(unit.column(0).mapv(|x| f64::from(u8::from(x < 0.5))))
-    }
-    fn save(&self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-}
-
 #[test]
 fn hits_the_surrogate_does_not_explain_are_checked_nearby() {
     // 200 found points the surrogate explains (x < 0.05), and three on the right it scores 0.
@@ -503,7 +479,7 @@ fn hits_the_surrogate_does_not_explain_are_checked_nearby() {
         random_fraction: 0.0,
         ..GuidedSettings::defaults(96)
     };
-    let mut g = Guided::new(Box::new(LeftHalf), settings).unwrap();
+    let mut g = Guided::new(rule(left_half), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
     let p = g.propose(&h, 96, &mut rng).unwrap();
     let checks: Vec<&[f64]> = p
@@ -529,32 +505,6 @@ fn hits_the_surrogate_does_not_explain_are_checked_nearby() {
             .zip(&p.origin)
             .all(|(u, o)| *o == Origin::Check || (*o == Origin::Surrogate && u[0] < 0.5))
     );
-}
-
-/// Scores 1 within 0.05 of the two clusters found, (0.2, …, 0.2) and (0.8, …, 0.8), else 0.
-struct NearFound;
-
-impl Surrogate for NearFound {
-    fn name(&self) -> &str {
-        "near found"
-    }
-    fn train(&mut self, _: TrainingSet<'_>) -> Result<TrainInfo, ScanError> {
-        Ok(TrainInfo::default())
-    }
-    fn score(&self, unit: ArrayView2<f64>) -> Result<Array1<f64>, ScanError> {
-        let near = |u: ArrayView1<f64>, c: f64| u.iter().map(|v| (v - c) * (v - c)).sum::<f64>().sqrt() < 0.05;
-        Ok(unit
-            .rows()
-            .into_iter()
-            .map(|u| f64::from(u8::from(near(u, 0.2) || near(u, 0.8))))
-            .collect())
-    }
-    fn save(&self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
-    fn load(&mut self, _: &Path) -> Result<(), ScanError> {
-        Ok(())
-    }
 }
 
 #[test]
@@ -604,7 +554,7 @@ fn exploration_from_the_vegas_map_probes_new_combinations_of_the_coordinates_fou
             vegas_exploration,
             ..GuidedSettings::defaults(40)
         };
-        let mut g = Guided::new(Box::new(NearFound), settings).unwrap();
+        let mut g = Guided::new(rule(near_clusters), settings).unwrap();
         let p = g.propose(&h, 40, rng).unwrap();
         assert!(p.origin.iter().all(|o| *o == Origin::Explore));
         p.unit.chunks(d).filter(|u| unseen_corner(u)).count()
