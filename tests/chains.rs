@@ -3,25 +3,32 @@
 //! failure rule checked between the two, and a chi2 output in the target's likelihood.
 //! The programs are the example's stand-ins (shell and awk), and SPheno replays recorded runs.
 
+use std::path::Path;
 use std::process::Command;
 
 use dlscan_suite::{Points, dlscan_binary, text};
 use scan_core::kept_files::point_dir;
 
-#[test]
-fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = tempfile::tempdir().unwrap();
+/// Run the scan `config` into `out`, from a working directory unrelated to both (paths in
+/// the configuration resolve against its own directory), and read its points.
+fn scan(config: &Path, out: &Path) -> Points {
     let o = Command::new(dlscan_binary())
         .arg("run")
-        .arg(repo.join("examples/thdm-higgs.toml"))
+        .arg(config)
         .args(["--no-plots", "--out"])
-        .arg(out.path())
+        .arg(out)
         .current_dir(std::env::temp_dir())
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", text(&o.stderr));
-    let points = Points::read(out.path());
+    Points::read(out)
+}
+
+#[test]
+fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    let points = scan(&repo.join("examples/thdm-higgs.toml"), out.path());
     let col = |name: &str| points.index(name);
     let rows = &points.rows;
     assert_eq!(rows.len(), 600);
@@ -56,7 +63,7 @@ fn a_two_program_chain_scans_with_its_chi2_in_the_likelihood() {
 
 #[test]
 fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
     // The example's stand-ins beside a copy of it with keep rules and a smaller budget.
     std::fs::create_dir(tmp.path().join("thdm-higgs")).unwrap();
@@ -79,15 +86,7 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
             .replace("max_oracle_calls = 600", "max_oracle_calls = 300");
         std::fs::write(&config, config_text).unwrap();
         let out = tmp.path().join(isolation);
-        let o = Command::new(dlscan_binary())
-            .arg("run")
-            .arg(&config)
-            .args(["--no-plots", "--out"])
-            .arg(&out)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", text(&o.stderr));
-        let points = Points::read(&out);
+        let points = scan(&config, &out);
         let col = |name: &str| points.index(name);
         let (mut kept, mut dropped) = (0, 0);
         for r in &points.rows {
@@ -116,7 +115,7 @@ fn the_spectrum_of_every_in_target_point_and_of_every_failure_is_kept() {
 }
 
 /// An executable script at `path`.
-fn script(path: &std::path::Path, text: &str) {
+fn script(path: &Path, text: &str) {
     use std::os::unix::fs::PermissionsExt;
     std::fs::write(path, text).unwrap();
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -124,7 +123,7 @@ fn script(path: &std::path::Path, text: &str) {
 
 #[test]
 fn a_spheno_scan_keeps_spectra_of_hits_and_the_reasons_of_failures() {
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let fixtures = repo.join("crates/command-oracle/tests/fixtures/spheno");
     let tmp = tempfile::tempdir().unwrap();
     // SPheno's stand-in replays recorded runs of SPheno 4.0.5: the pMSSM base point for
@@ -181,16 +180,7 @@ max_oracle_calls = 60
     )
     .unwrap();
     let out = tmp.path().join("run");
-    let o = Command::new(dlscan_binary())
-        .arg("run")
-        .arg(&config)
-        .args(["--no-plots", "--out"])
-        .arg(&out)
-        .current_dir(std::env::temp_dir())
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", text(&o.stderr));
-    let points = Points::read(&out);
+    let points = scan(&config, &out);
     let col = |name: &str| points.index(name);
     let (mut hits, mut failures) = (0, 0);
     for r in &points.rows {

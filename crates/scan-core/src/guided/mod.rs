@@ -487,12 +487,10 @@ impl Strategy for Guided {
             let vegas_start = drawn.uniform + drawn.widths.len();
             let n_explore = n - origin.len();
             // The VEGAS share only once the map has adapted to points found (before, its
-            // draws are uniform ones).
-            let n_vegas = match self.settings.exploration {
-                Exploration::Guided if !found.ids.is_empty() => {
-                    (self.settings.vegas_exploration * n_explore as f64).round() as usize
-                }
-                _ => 0,
+            // draws are uniform ones; a blind batch has found none).
+            let n_vegas = match found.ids.is_empty() {
+                true => 0,
+                false => (self.settings.vegas_exploration * n_explore as f64).round() as usize,
             };
             let vegas_pool: Vec<usize> = (vegas_start..cand.nrows()).collect();
             let from_vegas = explore(
