@@ -48,6 +48,7 @@ mod history;
 pub mod journal;
 pub mod kept_files;
 pub mod regions;
+pub mod relevance;
 pub mod replay;
 mod run_dir;
 mod scanner;

@@ -144,6 +144,9 @@ pub struct ScanOptions {
     pub smote_k: Option<usize>,
     /// Learn where the oracle fails (once it has) and weigh candidates by P(success).
     pub learn_failures: Option<bool>,
+    /// Regressor strategy: probe which inputs each output ignores, and model each output
+    /// from the inputs it depends on.
+    pub probe_inputs: Option<bool>,
     /// Regressor strategy: the outputs to predict (default: every output the target reads).
     pub regress: Option<Vec<RegressOptions>>,
     pub network: Option<NetworkOptions>,
@@ -190,6 +193,7 @@ impl ScanOptions {
             matches!(kind, MlpClassifier | SiameseClassifier),
         );
         flag("regress", self.regress.is_some(), kind == MlpRegressor);
+        flag("probe_inputs", self.probe_inputs.is_some(), kind == MlpRegressor);
         flag(
             "network",
             self.network.is_some() && net == NetworkOptions::default(),
@@ -286,6 +290,7 @@ impl ScanOptions {
             threshold: self.threshold.unwrap_or(base.threshold),
             region_link: self.region_link.or(base.region_link),
             training_points: self.training_points.or(base.training_points),
+            probe_inputs: self.probe_inputs.unwrap_or(base.probe_inputs),
         }
     }
 

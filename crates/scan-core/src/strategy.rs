@@ -24,6 +24,9 @@ pub enum Origin {
     /// A check near an in-target point the surrogate does not predict in target (spent
     /// from the surrogate's share of the batch).
     Check,
+    /// A copy of an in-target point with one coordinate redrawn: shows which outputs
+    /// depend on that coordinate ([`crate::relevance`]).
+    Probe,
 }
 
 impl Origin {
@@ -35,6 +38,7 @@ impl Origin {
             Origin::Surrogate => "surrogate",
             Origin::Explore => "explore",
             Origin::Check => "check",
+            Origin::Probe => "probe",
         }
     }
 
@@ -46,6 +50,7 @@ impl Origin {
             Origin::Surrogate,
             Origin::Explore,
             Origin::Check,
+            Origin::Probe,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

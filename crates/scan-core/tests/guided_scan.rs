@@ -48,6 +48,7 @@ fn guided(selection: Selection) -> GuidedSettings {
         threshold: 0.5,
         region_link: None,
         training_points: None,
+        probe_inputs: false,
     }
 }
 
@@ -213,4 +214,75 @@ fn region_balancing_fills_islands_of_different_sizes_evenly() {
     let balanced = island_scan(Some(0.1));
     assert!(ratio(&balanced) < 1.1, "balanced {balanced:?}");
     assert!(balanced.iter().sum::<usize>() > 1500, "balanced {balanced:?}");
+}
+
+/// A thin ring in the first two of six coordinates (output `r`) times a shell in the other
+/// four (output `s`): each output ignores the other's coordinates.
+fn ring_times_shell() -> (Space, Target, Arc<dyn scan_core::OracleFactory>) {
+    let space = Space::new((0..6).map(|j| Parameter::linear(format!("x{j}"), -1.0, 1.0)).collect()).unwrap();
+    let (_, mut target, _) = common::ring(0.02);
+    target.ranges.push(scan_core::RangeCondition {
+        output: "s".into(),
+        min: Some(0.8),
+        max: Some(1.1),
+    });
+    let factory = Arc::new(|| -> Result<Box<dyn Oracle>, OracleError> {
+        Ok(Box::new(FnOracle::new(6, ["r", "s"], |x: &[f64], out: &mut [f64]| {
+            out[0] = x[0].hypot(x[1]);
+            out[1] = x[2..].iter().map(|v| v * v).sum::<f64>().sqrt();
+            Ok(())
+        })))
+    });
+    (space, target, factory)
+}
+
+#[test]
+fn the_regressor_finds_which_parameters_each_output_ignores_and_still_maps_the_target() {
+    let (space, target, factory) = ring_times_shell();
+    let scanner = Scanner::new(space, &target, factory, settings()).unwrap();
+    let bound = target.bind(scanner.output_names()).unwrap();
+    let surrogate = RegressorSurrogate::new(
+        vec![(0, scan_core::Transform::Identity), (1, scan_core::Transform::Identity)],
+        network(),
+        bound,
+        vec!["r".into(), "s".into()],
+    )
+    .unwrap();
+    let mut scanner = scanner.with_strategy(Box::new(
+        Guided::new(Box::new(surrogate), GuidedSettings::defaults(200)).unwrap(),
+    ));
+    scanner.run().unwrap();
+    let h = scanner.history();
+    let probes: Vec<usize> = (0..h.len()).filter(|&i| h.origins()[i] == Origin::Probe).collect();
+    assert_eq!(probes.len(), 12 * 6, "twelve probes per parameter, once");
+    // At most an eighth of a batch each, in the first batches after a hit.
+    let per_iteration: Vec<usize> = (0..=8)
+        .map(|t| probes.iter().filter(|&&i| h.iterations()[i] == t).count())
+        .collect();
+    assert!(per_iteration.iter().all(|&n| n <= 25), "{per_iteration:?}");
+    assert_eq!(per_iteration.iter().sum::<usize>(), probes.len(), "{per_iteration:?}");
+    let relevance = scan_core::relevance::Relevance::measure(h);
+    assert_eq!(relevance.inputs_of(0), vec![0, 1]);
+    assert_eq!(relevance.inputs_of(1), vec![2, 3, 4, 5]);
+    // The models of those inputs still map the whole target set: every sixteenth of the
+    // ring and every orthant of the shell holds in-target points.
+    let mut orthants = std::collections::HashSet::new();
+    let mut sectors = std::collections::HashSet::new();
+    let hits: Vec<&[f64]> = h
+        .unit()
+        .chunks(6)
+        .enumerate()
+        .filter(|(i, _)| h.in_target()[*i])
+        .map(|(_, u)| u)
+        .collect();
+    for u in &hits {
+        orthants.insert(u[2..].iter().map(|v| *v > 0.5).collect::<Vec<_>>());
+        sectors.insert(((u[1] - 0.5).atan2(u[0] - 0.5) * 16.0 / std::f64::consts::TAU).floor() as i32);
+    }
+    assert!(
+        hits.len() > 600,
+        "{} in target (uniform sampling: about 20)",
+        hits.len()
+    );
+    assert_eq!((orthants.len(), sectors.len()), (16, 16));
 }

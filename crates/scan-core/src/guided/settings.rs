@@ -111,6 +111,10 @@ pub struct GuidedSettings {
     /// stratified replay sample of the older ones ([`crate::replay`]). `None` trains on the
     /// whole history every time.
     pub training_points: Option<usize>,
+    /// Measure which inputs each output ignores ([`crate::relevance`]: twelve probes per
+    /// parameter, once per run) and let a surrogate of outputs read only the inputs each
+    /// output depends on. Surrogates that cannot use it are sent no probes.
+    pub probe_inputs: bool,
 }
 
 impl GuidedSettings {
@@ -130,11 +134,12 @@ impl GuidedSettings {
             threshold: 0.5,
             region_link: None,
             training_points: Some(TRAINING_POINTS),
+            probe_inputs: true,
         }
     }
 
     /// DLScanner's settings for a batch of `k` points: L = 100·K, VEGAS fraction 0.1,
-    /// random fraction 0.1, no local steps, a uniform draw above score 0.5.
+    /// random fraction 0.1, no local steps, a uniform draw above score 0.5, no probes.
     pub fn dlscanner(k: usize) -> Self {
         GuidedSettings {
             local_fraction: 0.0,
@@ -144,6 +149,7 @@ impl GuidedSettings {
             vegas_exploration: 0.0,
             selection: Selection::Sample,
             training_points: None,
+            probe_inputs: false,
             ..GuidedSettings::defaults(k)
         }
     }

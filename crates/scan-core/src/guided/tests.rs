@@ -107,6 +107,7 @@ fn surrogate_only(selection: Selection, region_link: Option<f64>) -> Guided {
         threshold: 0.5,
         region_link,
         training_points: None,
+        probe_inputs: false,
     };
     Guided::new(rule(flat), settings).unwrap()
 }
@@ -193,6 +194,7 @@ fn exploration_share_and_fill_up_are_random() {
         threshold: 0.5,
         region_link: None,
         training_points: None,
+        probe_inputs: false,
     };
     let mut g = Guided::new(rule(flat), settings).unwrap();
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(1);
@@ -565,4 +567,27 @@ fn exploration_from_the_vegas_map_probes_new_combinations_of_the_coordinates_fou
     // of 40 there.
     assert!(from_map >= 6, "{from_map} of 40 map probes by the unseen corners");
     assert_eq!(from_scores, 0, "the best-scored probes stay by the clusters found");
+}
+
+#[test]
+fn the_reach_of_even_picks_keeps_its_share_of_volume_in_more_dimensions() {
+    // Up to three dimensions: a tenth of the box, half of the gap.
+    for dim in 1..=3 {
+        assert_eq!((reach_cap(dim), reach_scale(dim)), (0.1, 0.5), "dim {dim}");
+    }
+    assert!((ball_volume(2) - std::f64::consts::PI).abs() < 1e-12);
+    assert!((ball_volume(3) - 4.0 / 3.0 * std::f64::consts::PI).abs() < 1e-12);
+    // Beyond: the cap's ball holds the share of the box the three-dimensional one holds,
+    // and half the gap holds an eighth of the gap's ball, as in three dimensions.
+    let share = ball_volume(3) * 0.1_f64.powi(3);
+    for dim in 4..=40 {
+        let cap = reach_cap(dim);
+        assert!(
+            (ball_volume(dim) * cap.powi(dim as i32) / share - 1.0).abs() < 1e-9,
+            "dim {dim}"
+        );
+        assert!((reach_scale(dim).powi(dim as i32) - 0.125).abs() < 1e-12, "dim {dim}");
+        assert!(cap > reach_cap(dim - 1) && reach_scale(dim) > reach_scale(dim - 1));
+    }
+    assert!((reach_cap(10) - 0.527).abs() < 1e-3, "{}", reach_cap(10));
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use ndarray::{Array1, ArrayView1, ArrayView2};
 
 use crate::error::ScanError;
+use crate::relevance::Relevance;
 
 #[cfg(feature = "mlp")]
 mod classifier;
@@ -49,6 +50,17 @@ pub trait Surrogate: Send {
     /// in-target flag, which has then seen one class only); until then the strategy
     /// spreads its picks over the box instead of following them.
     fn needs_hits(&self) -> bool {
+        false
+    }
+    /// What the oracle has shown about which inputs each output ignores, told before each
+    /// training: a model of outputs may then read only the inputs each depends on. Others
+    /// ignore it.
+    fn use_inputs(&mut self, relevance: &Relevance) {
+        let _ = relevance;
+    }
+    /// Whether [`Surrogate::use_inputs`] changes anything: the strategy spends no probes
+    /// on a model that ignores them.
+    fn selects_inputs(&self) -> bool {
         false
     }
     /// Save the trained model(s) into `dir` (nothing when untrained).
