@@ -43,6 +43,8 @@ pub struct Relevance {
     changed: Vec<bool>,
     /// Probe points in the history, whether or not their starting point was found.
     recorded: usize,
+    /// Probes per coordinate in a batch still being evaluated (see [`Relevance::expect`]).
+    in_flight: Vec<usize>,
 }
 
 impl Relevance {
@@ -54,6 +56,7 @@ impl Relevance {
             probes: vec![0; d],
             changed: vec![false; m * d],
             recorded: 0,
+            in_flight: vec![0; d],
         };
         let row = |i: usize| ArrayView1::from(&history.unit()[i * d..(i + 1) * d]);
         let bases = bases(history);
@@ -83,6 +86,21 @@ impl Relevance {
             }
         }
         relevance
+    }
+
+    /// Count the probes among `pending` (unit rows, flat: a batch still being evaluated,
+    /// proposed after `history`), so that no more are proposed for them. What they show
+    /// counts once they are in the history.
+    pub fn expect(&mut self, history: &History, pending: &[f64]) {
+        let d = self.dim;
+        let bases = bases(history);
+        let row = |i: usize| ArrayView1::from(&history.unit()[i * d..(i + 1) * d]);
+        for point in pending.chunks_exact(d) {
+            let point = ArrayView1::from(point);
+            if let Some(axis) = bases.iter().find_map(|&b| single_difference(row(b), point)) {
+                self.in_flight[axis] += 1;
+            }
+        }
     }
 
     /// Whether every coordinate has had its probes.
@@ -118,14 +136,16 @@ impl Relevance {
         let bases = bases(history);
         // Probes whose starting point could not be found again count towards the limit,
         // so a history that lost them never probes forever.
-        let left = (PROBES_PER_INPUT * d).saturating_sub(self.recorded);
+        let in_flight: usize = self.in_flight.iter().sum();
+        let left = (PROBES_PER_INPUT * d).saturating_sub(self.recorded + in_flight);
         if bases.is_empty() || left == 0 {
             return Vec::new();
         }
         let mut short: Vec<usize> = self
             .probes
             .iter()
-            .map(|&c| PROBES_PER_INPUT.saturating_sub(c))
+            .zip(&self.in_flight)
+            .map(|(&c, &f)| PROBES_PER_INPUT.saturating_sub(c + f))
             .collect();
         let mut out = Vec::new();
         let mut axis = 0;
@@ -250,6 +270,27 @@ pub(crate) mod tests {
         assert!(r.is_known());
         assert_eq!(r.inputs_of(0), vec![0, 1, 3]);
         assert_eq!(r.inputs_of(1), vec![2, 3]);
+    }
+
+    #[test]
+    fn probes_still_being_evaluated_are_not_proposed_again() {
+        // A pipelined scan proposes the next batch before the last one comes back.
+        let h = probed_history(4, separable, 3, 0);
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(5);
+        let first = Relevance::measure(&h).propose(&h, 20, &mut rng);
+        let mut r = Relevance::measure(&h);
+        r.expect(&h, &first);
+        let second = r.propose(&h, 100, &mut rng);
+        assert_eq!((first.len() / 4, second.len() / 4), (20, 4 * PROBES_PER_INPUT - 20));
+        let mut per_axis = [0; 4];
+        for p in first.chunks(4).chain(second.chunks(4)) {
+            let base = (0..h.len())
+                .find_map(|b| single_difference(ArrayView1::from(&h.unit()[b * 4..b * 4 + 4]), ArrayView1::from(p)));
+            per_axis[base.expect("a probe of an in-target point")] += 1;
+        }
+        assert_eq!(per_axis, [PROBES_PER_INPUT; 4]);
+        // Until they come back, nothing is concluded from them.
+        assert!(!r.is_known());
     }
 
     #[test]

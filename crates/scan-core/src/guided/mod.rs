@@ -478,8 +478,11 @@ impl Strategy for Guided {
         let mut report = ProposalReport::default();
         let probes = match self.settings.probe_inputs && self.surrogate.selects_inputs() {
             true => {
-                let relevance = Relevance::measure(history);
+                let mut relevance = Relevance::measure(history);
                 self.surrogate.use_inputs(&relevance);
+                if let Some(pending) = self.pending.as_slice() {
+                    relevance.expect(history, pending);
+                }
                 relevance.propose(history, n.div_ceil(PROBE_SHARE), rng)
             }
             false => Vec::new(),
