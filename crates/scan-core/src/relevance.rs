@@ -45,6 +45,8 @@ pub struct Relevance {
     recorded: usize,
     /// Probes per coordinate in a batch still being evaluated (see [`Relevance::expect`]).
     in_flight: Vec<usize>,
+    /// The history indices probes start from (see [`bases`]).
+    bases: Vec<usize>,
 }
 
 impl Relevance {
@@ -57,9 +59,9 @@ impl Relevance {
             changed: vec![false; m * d],
             recorded: 0,
             in_flight: vec![0; d],
+            bases: bases(history),
         };
         let row = |i: usize| ArrayView1::from(&history.unit()[i * d..(i + 1) * d]);
-        let bases = bases(history);
         for (p, _) in history
             .origins()
             .iter()
@@ -67,12 +69,7 @@ impl Relevance {
             .filter(|(_, o)| **o == Origin::Probe)
         {
             relevance.recorded += 1;
-            let probe = row(p);
-            let Some((base, axis)) = bases
-                .iter()
-                .take_while(|&&b| b < p)
-                .find_map(|&b| single_difference(row(b), probe).map(|axis| (b, axis)))
-            else {
+            let Some((base, axis)) = relevance.base_of(history, row(p), p) else {
                 continue;
             };
             relevance.probes[axis] += 1;
@@ -92,15 +89,20 @@ impl Relevance {
     /// proposed after `history`), so that no more are proposed for them. What they show
     /// counts once they are in the history.
     pub fn expect(&mut self, history: &History, pending: &[f64]) {
-        let d = self.dim;
-        let bases = bases(history);
-        let row = |i: usize| ArrayView1::from(&history.unit()[i * d..(i + 1) * d]);
-        for point in pending.chunks_exact(d) {
-            let point = ArrayView1::from(point);
-            if let Some(axis) = bases.iter().find_map(|&b| single_difference(row(b), point)) {
+        for point in pending.chunks_exact(self.dim) {
+            if let Some((_, axis)) = self.base_of(history, ArrayView1::from(point), history.len()) {
                 self.in_flight[axis] += 1;
             }
         }
+    }
+
+    /// The base before history index `before` that `point` differs from in exactly one
+    /// coordinate, and that coordinate.
+    fn base_of(&self, history: &History, point: ArrayView1<f64>, before: usize) -> Option<(usize, usize)> {
+        let d = self.dim;
+        self.bases.iter().take_while(|&&b| b < before).find_map(|&b| {
+            single_difference(ArrayView1::from(&history.unit()[b * d..(b + 1) * d]), point).map(|axis| (b, axis))
+        })
     }
 
     /// Whether every coordinate has had its probes.
@@ -133,7 +135,7 @@ impl Relevance {
     /// flat), each from an in-target point drawn among the first ones of `history`.
     pub fn propose(&self, history: &History, n: usize, rng: &mut Xoshiro256PlusPlus) -> Vec<f64> {
         let d = self.dim;
-        let bases = bases(history);
+        let bases = &self.bases;
         // Probes whose starting point could not be found again count towards the limit,
         // so a history that lost them never probes forever.
         let in_flight: usize = self.in_flight.iter().sum();
