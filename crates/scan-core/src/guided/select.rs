@@ -35,6 +35,9 @@ pub(super) struct Scored<'a> {
     /// and among candidates that far the surer one goes first. Without it the picks would
     /// chase the model's false positives in unexplored parts of the box.
     pub reach: f64,
+    /// Per candidate, the measured hit rate of the model's picks at its distance from the
+    /// points found (even selection; empty: the same everywhere).
+    pub trust: &'a [f64],
     /// In-target points found per grid cell (spread selection).
     pub crowd: &'a HashMap<Vec<i32>, u32>,
 }
@@ -143,11 +146,12 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
     // No two points of the unit cube are farther apart than this: it stands in for the
     // infinite distance of a candidate when nothing has been found yet.
     let far = s.reach.min((s.cand.ncols() as f64).sqrt() + 1.0);
+    let weight = |c: usize| s.scores[c].max(0.0).powi(SCORE_POWER) * s.trust.get(c).copied().unwrap_or(1.0);
     let mut nearest: HashMap<usize, f64> = group.iter().map(|&c| (c, s.distance[c].min(far))).collect();
     let mut heap: BinaryHeap<Entry> = group
         .iter()
         .map(|&c| Entry {
-            key: nearest[&c] * s.scores[c].max(0.0).powi(SCORE_POWER),
+            key: nearest[&c] * weight(c),
             candidate: c,
             seen: 0,
         })
@@ -166,7 +170,7 @@ fn farthest(group: &[usize], k: usize, s: &Scored<'_>) -> Vec<usize> {
             *d = d.min(dist2(top.candidate, picks[position]).sqrt());
         });
         heap.push(Entry {
-            key: *d * s.scores[top.candidate].max(0.0).powi(SCORE_POWER),
+            key: *d * weight(top.candidate),
             candidate: top.candidate,
             seen: picks.len(),
         });

@@ -591,3 +591,93 @@ fn the_reach_of_even_picks_keeps_its_share_of_volume_in_more_dimensions() {
     }
     assert!((reach_cap(10) - 0.527).abs() < 1e-3, "{}", reach_cap(10));
 }
+
+/// A history of points at unit-square positions, each with its iteration, origin and
+/// verdict.
+fn history_of(points: impl Iterator<Item = (u32, Origin, [f64; 2], bool)>) -> History {
+    let mut h = History::new(2, 1);
+    for (i, (iteration, origin, u, in_target)) in points.enumerate() {
+        let r = PointRecord {
+            id: i as u64,
+            iteration,
+            origin,
+            x: u.to_vec(),
+            outputs: vec![1.0],
+            likelihood: None,
+            status: Status::Ok,
+            in_target,
+            message: None,
+        };
+        h.push(&r, &u);
+    }
+    h
+}
+
+/// Points of a grid of `step` over [x0, x1) × [0, 1).
+fn grid(x0: f64, x1: f64, step: f64) -> impl Iterator<Item = [f64; 2]> {
+    let (nx, ny) = (((x1 - x0) / step).round() as usize, (1.0 / step).round() as usize);
+    (0..nx * ny).map(move |k| [x0 + step * (k % nx) as f64, step * (k / nx) as f64])
+}
+
+#[test]
+fn picks_keep_away_from_misses_the_model_still_predicts_in_target() {
+    // Hits fill x < 0.3, misses x in [0.3, 0.5); the model calls the whole square in target.
+    let hits = grid(0.0, 0.3, 0.02).map(|u| (0, Origin::Initial, u, true));
+    let misses = grid(0.3, 0.5, 0.02).map(|u| (0, Origin::Initial, u, false));
+    let h = history_of(hits.chain(misses));
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(4);
+    let p = surrogate_only(Selection::Even, None)
+        .propose(&h, 200, &mut rng)
+        .unwrap();
+    assert_eq!(p.unit.len(), 400);
+    // The strip of misses lies as far from the hits as the open right half, and without the
+    // misses even picks would fill it like any other gap.
+    let inside_misses = p.unit.chunks(2).filter(|u| (0.33..0.47).contains(&u[0])).count();
+    assert_eq!(
+        inside_misses,
+        0,
+        "{:?}",
+        p.unit.chunks(2).find(|u| (0.33..0.47).contains(&u[0]))
+    );
+    let right = p.unit.chunks(2).filter(|u| u[0] > 0.55).count();
+    assert!(right > 150, "the open half takes the picks: {right}");
+}
+
+/// Share of 100 even picks within 0.03 of the hits around (0.5, 0.5), after one iteration
+/// of surrogate picks: those 0.03 to 0.045 from the centre land in target, those 0.2 and
+/// more away (all over the square) as `far_hit` says.
+fn share_near_cluster(far_hit: bool) -> f64 {
+    let cluster = (0..25).map(|k| [0.48 + 0.01 * (k % 5) as f64, 0.48 + 0.01 * (k / 5) as f64]);
+    let near = (0..160).map(|k| {
+        let (radius, angle) = (0.03 + 0.005 * (k % 4) as f64, 2.4 * k as f64);
+        [0.5 + radius * angle.cos(), 0.5 + radius * angle.sin()]
+    });
+    let hits: Vec<[f64; 2]> = cluster.clone().chain(near.clone()).collect();
+    let far = grid(0.0, 1.0, 0.1).filter(|u| (u[0] - 0.5).hypot(u[1] - 0.5) > 0.2);
+    let h = history_of(
+        cluster
+            .map(|u| (0, Origin::Initial, u, true))
+            .chain(near.map(|u| (1, Origin::Surrogate, u, true)))
+            .chain(far.map(|u| (1, Origin::Surrogate, u, far_hit))),
+    );
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(6);
+    let p = surrogate_only(Selection::Even, None)
+        .propose(&h, 100, &mut rng)
+        .unwrap();
+    let close = |u: &[f64]| hits.iter().any(|c| (u[0] - c[0]).hypot(u[1] - c[1]) < 0.03);
+    p.unit.chunks(2).filter(|u| close(u)).count() as f64 / 100.0
+}
+
+#[test]
+fn where_far_picks_have_missed_the_picks_stay_where_they_hit() {
+    let trusted_far = share_near_cluster(true);
+    let distrusted_far = share_near_cluster(false);
+    assert!(
+        trusted_far < 0.1,
+        "far picks that hit keep the batch spread: {trusted_far}"
+    );
+    assert!(
+        distrusted_far > 0.5,
+        "far picks that missed: {distrusted_far} near the hits"
+    );
+}
