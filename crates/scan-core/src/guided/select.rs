@@ -102,7 +102,7 @@ pub(super) fn choose(
     })
 }
 
-/// A heap entry: `key` = distance to the nearest known or picked point × score, computed
+/// A heap entry: `key` = distance to the nearest known or picked point × weight, computed
 /// when `seen` points had been picked.
 #[derive(PartialEq)]
 struct Entry {
@@ -129,7 +129,8 @@ impl PartialOrd for Entry {
 }
 
 /// Greedy farthest-point picks: `k` of `group`, each the candidate whose distance to the
-/// nearest found point or earlier pick (capped at the reach), times its score, is largest.
+/// nearest found point or earlier pick (capped at the reach), times its weight (score and
+/// trust), is largest.
 /// Distances only shrink as picks are added, so a stale key is an upper bound: a popped
 /// entry is brought up to date against the picks made since and pushed back unless it still
 /// leads. Only picks within the cap can shorten a distance, so the update looks at the picks
