@@ -70,22 +70,7 @@ fn found_at(points: impl Iterator<Item = [f64; 2]>) -> History {
 
 /// A history of points at these unit-square positions, all in target or all not.
 fn history_at(points: impl Iterator<Item = [f64; 2]>, in_target: bool) -> History {
-    let mut h = History::new(2, 1);
-    for (i, u) in points.enumerate() {
-        let r = PointRecord {
-            id: i as u64,
-            iteration: 0,
-            origin: Origin::Initial,
-            x: u.to_vec(),
-            outputs: vec![1.0],
-            likelihood: None,
-            status: Status::Ok,
-            in_target,
-            message: None,
-        };
-        h.push(&r, &u);
-    }
-    h
+    history_of(points.map(|u| (0, Origin::Initial, u, in_target)))
 }
 
 /// 200 in-target points crowded in the left tenth of the square.
@@ -594,7 +579,7 @@ fn the_reach_of_even_picks_keeps_its_share_of_volume_in_more_dimensions() {
 
 /// A history of points at unit-square positions, each with its iteration, origin and
 /// verdict.
-fn history_of(points: impl Iterator<Item = (u32, Origin, [f64; 2], bool)>) -> History {
+pub(super) fn history_of(points: impl Iterator<Item = (u32, Origin, [f64; 2], bool)>) -> History {
     let mut h = History::new(2, 1);
     for (i, (iteration, origin, u, in_target)) in points.enumerate() {
         let r = PointRecord {

@@ -124,56 +124,23 @@ fn band(distance: f64, reach: f64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::evaluator::Status;
-    use crate::history::PointRecord;
-
-    fn push(h: &mut History, iteration: u32, origin: Origin, u: [f64; 2], in_target: bool) {
-        let r = PointRecord {
-            id: h.len() as u64,
-            iteration,
-            origin,
-            x: u.to_vec(),
-            outputs: vec![1.0],
-            likelihood: None,
-            status: Status::Ok,
-            in_target,
-            message: None,
-        };
-        h.push(&r, &u);
-    }
+    use crate::guided::tests::history_of;
 
     /// A hit at the centre, then one iteration of surrogate picks: those within `near` of
     /// it land in target as `near_hit` says, the farther ones as `far_hit` says.
     fn picked(near_hit: bool, far_hit: bool) -> History {
-        let mut h = History::new(2, 1);
-        push(&mut h, 0, Origin::Initial, [0.5, 0.5], true);
-        for k in 0..40 {
+        let (near, far) = (0.004, 0.3);
+        let at = |radius: f64, angle: f64| [0.5 + radius * angle.cos(), 0.5 + radius * angle.sin()];
+        let picks = (0..40).flat_map(|k| {
             let angle = k as f64;
-            let (near, far) = (0.004, 0.3);
-            push(
-                &mut h,
-                1,
-                Origin::Surrogate,
-                [0.5 + near * angle.cos(), 0.5 + near * angle.sin()],
-                near_hit,
-            );
-            push(
-                &mut h,
-                1,
-                Origin::Surrogate,
-                [0.5 + far * angle.cos(), 0.5 + far * angle.sin()],
-                far_hit,
-            );
-            // Other origins do not count, nor does the distance to hits of the same iteration.
-            push(
-                &mut h,
-                1,
-                Origin::Explore,
-                [0.5 + far * angle.sin(), 0.5 + far * angle.cos()],
-                true,
-            );
-        }
-        h
+            [
+                (1, Origin::Surrogate, at(near, angle), near_hit),
+                (1, Origin::Surrogate, at(far, angle), far_hit),
+                // Other origins do not count.
+                (1, Origin::Explore, at(far, angle + 0.5), true),
+            ]
+        });
+        history_of(std::iter::once((0, Origin::Initial, [0.5, 0.5], true)).chain(picks))
     }
 
     #[test]
@@ -213,8 +180,7 @@ mod tests {
 
     #[test]
     fn nothing_is_measured_before_the_model_has_picked() {
-        let mut h = History::new(2, 1);
-        push(&mut h, 0, Origin::Initial, [0.5, 0.5], true);
+        let h = history_of(std::iter::once((0, Origin::Initial, [0.5, 0.5], true)));
         assert!(Trust::measure(&h, 0.1).unwrap().is_none());
         assert!(Trust::measure(&picked(true, false), f64::INFINITY).unwrap().is_none());
     }
