@@ -1,5 +1,7 @@
 //! Every evaluated point of a run, in proposal order.
 
+use ndarray::ArrayView2;
+
 use crate::evaluator::Status;
 use crate::strategy::Origin;
 
@@ -141,6 +143,11 @@ impl History {
     /// Unit-cube coordinates, row-major (`len × dim`).
     pub fn unit(&self) -> &[f64] {
         &self.unit
+    }
+
+    /// Unit-cube coordinates, one row per point.
+    pub fn unit_rows(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape((self.len(), self.dim), &self.unit).expect("dim coordinates per point")
     }
 
     /// Outputs, row-major (`len × n_outputs`), NaN where unavailable.

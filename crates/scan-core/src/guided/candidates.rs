@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, ArrayViewMut1, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayViewMut1, Axis};
 use rand::RngExt;
 use rand::distr::weighted::WeightedIndex;
 use rand_distr::StandardNormal;
@@ -241,7 +241,7 @@ pub(super) fn draw(
     }
     let started = Instant::now();
     if n_vegas > 0 && history.len() >= 20 {
-        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let all = history.unit_rows();
         let likelihood = history.likelihood();
         let weight = |i: usize| match likelihood[i] {
             l if l.is_finite() && l > 0.0 => l,

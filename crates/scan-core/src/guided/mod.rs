@@ -203,12 +203,12 @@ impl Guided {
         rng: &mut Xoshiro256PlusPlus,
     ) -> Result<bool, ScanError> {
         let t = Instant::now();
-        let (d, m) = (history.dim(), history.n_outputs());
+        let m = history.n_outputs();
         let rows = self
             .settings
             .training_points
             .and_then(|budget| replay::training_rows(history, budget, rng));
-        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let all = history.unit_rows();
         let all_outputs = ArrayView2::from_shape((history.len(), m), history.outputs()).expect("output rows");
         // The whole history is used in place; only a replay sample is copied.
         let (unit, outputs): (CowArray<f64, Ix2>, CowArray<f64, Ix2>) = match &rows {
@@ -275,7 +275,7 @@ impl Guided {
         let (mut survivors, mut misses): (Vec<usize>, Vec<usize>) =
             (0..scores.len()).partition(|&i| scores[i] > self.settings.threshold);
         let selection = self.settings.selection;
-        let distance = match selection {
+        let (to_found, distance) = match selection {
             // Even picks count no distance beyond the reach, and the reach never exceeds
             // its cap or the spacing (see `reach`): farther is as good as infinite, and
             // much cheaper to find.
@@ -291,7 +291,6 @@ impl Guided {
             }
             _ => (Vec::new(), Vec::new()),
         };
-        let (to_found, distance) = distance;
         let reach = reach(&distance, &survivors, drawn, cand.ncols());
         // The measured hit rate of the model's picks at each candidate's distance from the
         // points found (even selection, once the model has picked).
@@ -337,11 +336,10 @@ impl Guided {
         };
         // The batch by distance alone, unless the rates say it would land in target less
         // often than TRUST_PRECISION and weighing them in reaches it.
-        let spread = choose(&[])?;
-        let mut picked = spread.clone();
+        let mut picked = choose(&[])?;
         if let Some(rates) = &rates {
             let expected = |picks: &[usize]| picks.iter().map(|&c| rates[c]).sum::<f64>() / picks.len().max(1) as f64;
-            if expected(&spread) < TRUST_PRECISION {
+            if expected(&picked) < TRUST_PRECISION {
                 for power in TRUST_POWERS {
                     let weights: Vec<f64> = rates.iter().map(|r| r.powi(power)).collect();
                     let surer = choose(&weights)?;
@@ -360,7 +358,8 @@ impl Guided {
 impl Guided {
     /// The `survivors` (sorted) the evaluated points around them refute: a candidate within
     /// `reach` of a point the model also predicts in target but the oracle put out (or
-    /// failed at), and nearer to it than to any in-target point (`hit_distance`, capped).
+    /// failed at), and nearer to it than to any in-target point or point still being
+    /// evaluated (`hit_distance`, capped).
     /// The model cannot fit the data there — a target region smaller than its resolution,
     /// a sharp edge — and a pick next to its known mistake is likely another. Where the
     /// model has learnt its misses it no longer predicts them in target, and nothing is
@@ -374,7 +373,6 @@ impl Guided {
         reach: f64,
         with_failures: bool,
     ) -> Result<Vec<usize>, ScanError> {
-        let d = history.dim();
         let newest: Vec<usize> = (0..history.len())
             .rev()
             .filter(|&i| !history.in_target()[i])
@@ -383,8 +381,7 @@ impl Guided {
         if newest.is_empty() || survivors.is_empty() {
             return Ok(Vec::new());
         }
-        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
-        let misses = all.select(Axis(0), &newest);
+        let misses = history.unit_rows().select(Axis(0), &newest);
         let scores = self.score(&misses, with_failures)?;
         let wrong: Vec<usize> = (0..newest.len())
             .filter(|&k| scores[k] > self.settings.threshold)
@@ -546,7 +543,7 @@ fn explore(
         pool.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
         pool.truncate(EXPLORE_POOL * n);
     }
-    let evaluated = ArrayView2::from_shape((history.len(), history.dim()), history.unit()).expect("history rows");
+    let evaluated = history.unit_rows();
     let probes = cand.select(ndarray::Axis(0), &pool);
     let mut near = nearest_distances(evaluated, probes.view())?;
     if pending.nrows() > 0 {

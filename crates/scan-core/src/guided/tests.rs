@@ -105,9 +105,7 @@ fn left_share(selection: Selection) -> f64 {
     assert!(p.origin.iter().all(|o| *o == Origin::Surrogate));
     // Share of picks in grid cells that already hold found points.
     let h = crowded_history();
-    let occupied: std::collections::HashSet<Vec<i32>> = (0..h.len())
-        .map(|i| cell_of(ArrayView2::from_shape((h.len(), 2), h.unit()).unwrap().row(i)))
-        .collect();
+    let occupied: std::collections::HashSet<Vec<i32>> = (0..h.len()).map(|i| cell_of(h.unit_rows().row(i))).collect();
     p.unit
         .chunks(2)
         .filter(|u| occupied.contains(&cell_of(ndarray::aview1(u))))

@@ -10,7 +10,7 @@
 //! all miss. Weighing each candidate by the measured hit rate of its distance keeps the
 //! picks where they pay, until new picks show that farther pays again.
 
-use ndarray::{ArrayView2, Axis};
+use ndarray::Axis;
 
 use crate::coverage::nearest_distances_within;
 use crate::error::ScanError;
@@ -42,8 +42,7 @@ impl Trust {
         if !reach.is_finite() || reach <= 0.0 || history.is_empty() {
             return Ok(None);
         }
-        let d = history.dim();
-        let all = ArrayView2::from_shape((history.len(), d), history.unit()).expect("history rows");
+        let all = history.unit_rows();
         let iterations = history.iterations();
         let newest = iterations.iter().copied().max().unwrap_or(0);
         let first = newest.saturating_sub(ITERATIONS - 1);
@@ -56,17 +55,15 @@ impl Trust {
         let rows = |ids: &[usize]| all.select(Axis(0), ids);
         // The hits before the counted iterations, in one lookup; then those of the counted
         // iterations before each pick's own.
-        let older: Vec<usize> = (0..history.len())
-            .filter(|&i| iterations[i] < first && history.in_target()[i])
-            .collect();
+        let (older, window): (Vec<usize>, Vec<usize>) = (0..history.len())
+            .filter(|&i| history.in_target()[i])
+            .partition(|&i| iterations[i] < first);
         let mut distance = match older.is_empty() {
             true => vec![f64::INFINITY; picked.len()],
             false => nearest_distances_within(rows(&older).view(), rows(&picked).view(), reach)?,
         };
         for t in first + 1..=newest {
-            let recent: Vec<usize> = (0..history.len())
-                .filter(|&i| (first..t).contains(&iterations[i]) && history.in_target()[i])
-                .collect();
+            let recent: Vec<usize> = window.iter().copied().filter(|&i| iterations[i] < t).collect();
             let at_t: Vec<usize> = (0..picked.len()).filter(|&k| iterations[picked[k]] == t).collect();
             if recent.is_empty() || at_t.is_empty() {
                 continue;
